@@ -1,0 +1,3 @@
+"""cemviewer: a workstation for reviewing contrast-enhanced mammography (CEM)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from cemviewer.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""Command line entry point: `cemviewer [PATH]` opens the viewer, `cemviewer COMMAND ...` runs a headless command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Each headless command lives in cemviewer/commands/<module>.py with `add_arguments(parser)` and `run(args) -> int`.
+# They are imported only when invoked so `cemviewer inspect` does not pay for torch or Qt.
+COMMANDS = {
+    "inspect": ("inspect", "list the CEM studies and views found under a path"),
+    "synth": ("synth", "write a synthetic CEM study as DICOM"),
+    "train": ("train", "train a model (segmenter | classifier)"),
+    "predict-masks": ("predict_masks", "write lesion masks and lesion JSON for every image of an index CSV"),
+}
+
+
+def _run_command(name: str, argv: list[str]) -> int:
+    module_name, help_text = COMMANDS[name]
+    module = importlib.import_module(f"cemviewer.commands.{module_name}")
+    parser = argparse.ArgumentParser(prog=f"cemviewer {name}", description=help_text)
+    module.add_arguments(parser)
+    return module.run(parser.parse_args(argv))
+
+
+def _usage() -> str:
+    lines = ["usage: cemviewer [PATH]            open the viewer (the demo study when no PATH)",
+             "       cemviewer COMMAND [ARGS]    run a headless command:"]
+    lines += [f"         {name:<14} {help_text}" for name, (_, help_text) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        return _run_command(argv[0], argv[1:])
+    if argv and argv[0] in ("-h", "--help"):
+        print(_usage())
+        return 0
+    from cemviewer.commands import view
+
+    return view.run_viewer(argv[0] if argv else None)

@@ -1,0 +1,1 @@
+"""Headless and GUI commands; each module wires the command line to the core packages."""

@@ -1,0 +1,1 @@
+"""Finding, classifying and decoding CEM DICOM studies. No Qt in this package."""

@@ -1,0 +1,120 @@
+"""What a CEM study is made of, as the loader hands it to the rest of the application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+
+
+class Energy(str, Enum):
+    LOW = "low_energy"
+    HIGH = "high_energy"
+    RECOMBINED = "recombined"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One mammography image file, identified and classified from its header only (no pixels read)."""
+
+    path: Path
+    sop_instance_uid: str
+    series_uid: str
+    study_uid: str
+    patient_id: str
+    laterality: str  # "L" or "R"
+    view: str  # DICOM view code meaning in mammography shorthand: CC, MLO, ML, LM, XCCL, ...
+    energy: Energy
+    rows: int
+    columns: int
+
+
+@dataclass
+class View:
+    """One breast in one projection: its low-energy and its recombined image."""
+
+    laterality: str
+    view: str
+    low_energy: ImageRef | None = None
+    recombined: ImageRef | None = None
+
+    @property
+    def name(self) -> str:
+        """Hanging-protocol shorthand, e.g. 'RCC', 'LMLO'."""
+        return f"{self.laterality}{self.view}"
+
+    def images(self) -> list[ImageRef]:
+        return [ref for ref in (self.low_energy, self.recombined) if ref is not None]
+
+
+@dataclass
+class PatientInfo:
+    patient_id: str = ""
+    patient_name: str = ""
+    birth_date: str = ""
+    sex: str = ""
+    age: str = ""
+
+
+@dataclass
+class Study:
+    study_uid: str
+    patient: PatientInfo = field(default_factory=PatientInfo)
+    study_date: str = ""
+    study_description: str = ""
+    accession_number: str = ""
+    institution: str = ""
+    manufacturer: str = ""
+    model_name: str = ""
+    views: list[View] = field(default_factory=list)
+
+    def view(self, name: str) -> View | None:
+        return next((v for v in self.views if v.name == name), None)
+
+    def images(self) -> list[ImageRef]:
+        return [ref for v in self.views for ref in v.images()]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file or image that was not used, and the reason a user can act on."""
+
+    path: Path
+    reason: str
+
+
+@dataclass
+class ScanResult:
+    root: Path
+    studies: list[Study] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WindowPreset:
+    center: float
+    width: float
+    name: str = ""
+
+
+@dataclass
+class MammoImage:
+    """Decoded pixels of one image, ready to display and measure.
+
+    `pixels` holds modality values (rescale applied) as float32, already flipped so that the chest wall is on
+    the conventional side (right breast: chest wall left of the image; left breast: chest wall right), rows top to
+    bottom as the detector reads head to foot. `invert` is True for MONOCHROME1 so the display flips grey levels;
+    the stored values are not inverted, so pixel readouts and radiomics see what the modality wrote.
+    """
+
+    ref: ImageRef
+    pixels: np.ndarray
+    spacing_mm: tuple[float, float] | None  # (row, column); None when the file gives no spacing
+    windows: list[WindowPreset]
+    invert: bool
+    voi_lut: np.ndarray | None = None  # a lookup table from the file, indexed by stored value minus its first entry
+    voi_lut_first: int = 0
+    flipped_horizontally: bool = False
+    flipped_vertically: bool = False
