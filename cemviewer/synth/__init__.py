@@ -1,0 +1,1 @@
+"""Synthetic CEM studies written as real DICOM. No Qt in this package."""
