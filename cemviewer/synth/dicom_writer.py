@@ -24,23 +24,12 @@ from pydicom.uid import (
     generate_uid,
 )
 
+from cemviewer.study.anatomy import VIEW_CODES
 from cemviewer.study.model import Energy
+from cemviewer.study.orientation import conventional_orientation
 
 DIGITAL_MAMMOGRAPHY_FOR_PRESENTATION = UID("1.2.840.10008.5.1.4.1.1.1.2")
 _UNCOMPRESSED = {ExplicitVRLittleEndian, ImplicitVRLittleEndian}
-
-# SNOMED CT codes of DICOM CID 4014 (view for mammography), keyed by the ViewPosition shorthand.
-VIEW_CODES: dict[str, tuple[str, str]] = {
-    "CC": ("399162004", "cranio-caudal"),
-    "MLO": ("399368009", "medio-lateral oblique"),
-    "ML": ("399260004", "medio-lateral"),
-    "LM": ("399352003", "latero-medial"),
-    "LMO": ("399099002", "latero-medial oblique"),
-    "XCCL": ("399192008", "cranio-caudal exaggerated laterally"),
-    "XCCM": ("399101009", "cranio-caudal exaggerated medially"),
-    "FB": ("399196006", "caudo-cranial (from below)"),
-    "SIO": ("399188001", "superolateral to inferomedial oblique"),
-}
 
 # How vendors label the three exposures of a CEM acquisition (Hologic-style ImageType third value).
 _ENERGY_LABELS: dict[Energy, tuple[list[str], str, float]] = {
@@ -51,23 +40,6 @@ _ENERGY_LABELS: dict[Energy, tuple[list[str], str, float]] = {
 
 _FIRST_NAMES = ["ANNA", "BEATRIZ", "CHLOE", "DANA", "ELENA", "FATIMA", "GRACE", "HANNA", "INES", "JUDITH"]
 _LAST_NAMES = ["SYNTH", "PHANTOM", "MODEL", "SAMPLE", "TESTCASE"]
-
-
-def patient_orientation(laterality: str, view: str) -> tuple[str, str]:
-    """PatientOrientation of an image in the conventional back-to-back hanging.
-
-    Right-breast images hang on the left of the screen with the chest wall on their right edge (rows run toward
-    posterior), left-breast images mirror them (rows run toward anterior). CC-like views put lateral at the top, so
-    columns run toward medial; the other views put superior at the top, columns run toward the feet (and medially
-    for obliques), as in the IHE Mammography Image profile.
-    """
-    row = "P" if laterality == "R" else "A"
-    medial = "L" if laterality == "R" else "R"
-    if view in ("CC", "XCCL", "XCCM", "FB"):
-        return row, medial
-    if view in ("MLO", "LMO", "SIO"):
-        return row, f"F{medial}"
-    return row, "F"
 
 
 @dataclass(frozen=True)
@@ -145,6 +117,9 @@ def mammo_dataset(
 ) -> pydicom.Dataset:
     """A For Presentation digital mammogram of `pixels` (rows x columns, already oriented as displayed).
 
+    `pixels` must follow the display convention of cemviewer.study.orientation (right breast: chest wall on the
+    right edge; left breast: chest wall on the left edge); PatientOrientation is written to say so.
+
     Values must fit in 16 bits unsigned; BitsStored is the smallest of 12, 14 or 16 that holds them.
     """
     if pixels.ndim != 2:
@@ -204,7 +179,7 @@ def mammo_dataset(
     ds.SeriesNumber = series_number
     ds.AcquisitionNumber = 1
     ds.InstanceNumber = instance_number
-    ds.PatientOrientation = list(patient_orientation(laterality, view))
+    ds.PatientOrientation = list(conventional_orientation(laterality, view))
     ds.FrameOfReferenceUID = identity.frame_of_reference_uid
     ds.PositionReferenceIndicator = ""
     ds.Laterality = laterality
