@@ -90,6 +90,8 @@ class ScanResult:
     root: Path
     studies: list[Study] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # Things worth telling the user that left no file out, e.g. "RCC has a low-energy image but no recombined image".
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,13 @@ class WindowPreset:
 class MammoImage:
     """Decoded pixels of one image, ready to display and measure.
 
-    `pixels` holds modality values (rescale applied) as float32, already flipped so that the chest wall is on
-    the conventional side (right breast: chest wall left of the image; left breast: chest wall right), rows top to
-    bottom as the detector reads head to foot. `invert` is True for MONOCHROME1 so the display flips grey levels;
-    the stored values are not inverted, so pixel readouts and radiomics see what the modality wrote.
+    `pixels` holds modality values (rescale applied) as float32, already flipped into the back-to-back hanging
+    convention of cemviewer.study.orientation: right breast with its chest wall on the right edge of the image,
+    left breast with its chest wall on the left edge; lateral side up for CC views, superior side up otherwise.
+    A file without PatientOrientation is shown as stored. `invert` is True for MONOCHROME1 so the display flips
+    grey levels; the stored values are not inverted, so pixel readouts and radiomics see what the modality wrote.
+    `windows` are in the same modality values; the first is the default. `voi_lut`, when the file has one, maps a
+    modality value v to a display value voi_lut[clip(v - voi_lut_first)] and takes precedence over `windows`.
     """
 
     ref: ImageRef
@@ -114,7 +119,8 @@ class MammoImage:
     spacing_mm: tuple[float, float] | None  # (row, column); None when the file gives no spacing
     windows: list[WindowPreset]
     invert: bool
-    voi_lut: np.ndarray | None = None  # a lookup table from the file, indexed by stored value minus its first entry
+    voi_lut: np.ndarray | None = None  # a lookup table from the file, indexed by modality value minus voi_lut_first
     voi_lut_first: int = 0
+    voi_lut_function: str = "LINEAR"  # DICOM VOILUTFunction for the windows: LINEAR, LINEAR_EXACT or SIGMOID
     flipped_horizontally: bool = False
     flipped_vertically: bool = False

@@ -1,0 +1,321 @@
+"""Find the CEM studies under a path from DICOM headers alone, and say why every other file was left out.
+
+Every file under a folder is tried, whatever its name; pixels are never read, so a scan of a whole CD takes
+about as long as reading its headers. A DICOMDIR is cross-checked rather than trusted: the folder walk still finds
+files it does not list, and files it lists that are gone are reported.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pydicom
+from pydicom.errors import InvalidDicomError
+from pydicom.fileset import FileSet
+from pydicom.uid import UID, MediaStorageDirectoryStorage
+
+from cemviewer.study.anatomy import laterality_of, view_of
+from cemviewer.study.energy import classify_energy
+from cemviewer.study.model import Energy, ImageRef, PatientInfo, ScanResult, Skipped, Study, View
+
+HANGING_ORDER = ("RCC", "LCC", "RMLO", "LMLO")
+HIGH_ENERGY_REASON = "high-energy image (not displayed; CEM shows the low-energy and recombined images)"
+_PIXEL_TAGS = {0x7FE00010, 0x7FE00008, 0x7FE00009}
+_SEQUENCE_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+_UNDEFINED_LENGTH = 0xFFFFFFFF
+_ENERGY_WORDS = {Energy.LOW: "low-energy", Energy.RECOMBINED: "recombined"}
+
+
+class _Rejected(Exception):
+    """A file that is not a usable mammogram; the message is the reason shown to the user."""
+
+
+@dataclass
+class _Candidate:
+    ref: ImageRef
+    header: pydicom.Dataset
+    order: tuple  # later acquisitions sort last and win a contested slot
+
+
+def _walk(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders.sort()
+        found.extend(Path(folder) / name for name in sorted(files))
+    return found
+
+
+def _pixel_data_problem(fp: BinaryIO, ds: pydicom.Dataset, file_size: int) -> str | None:
+    """Why the pixel data element starting at the file position is unusable; None when it looks whole.
+
+    Returns "absent" when the object has no pixel data at all. Checked from the element's length (or, for
+    compressed data, its closing delimiter) so a truncated file is caught without reading the pixels.
+    """
+    start = fp.tell()
+    head = fp.read(12)
+    if len(head) < 8:
+        return "absent"
+    implicit_vr, little_endian = ds.original_encoding
+    endian = "<" if little_endian in (True, None) else ">"
+    group, element = struct.unpack(f"{endian}HH", head[:4])
+    if (group << 16 | element) not in _PIXEL_TAGS:
+        return "absent"
+    if implicit_vr:
+        (length,), header_size = struct.unpack(f"{endian}I", head[4:8]), 8
+    else:
+        (length,), header_size = struct.unpack(f"{endian}I", head[8:12]), 12
+    if length == _UNDEFINED_LENGTH:
+        fp.seek(max(start, file_size - 4096))
+        if _SEQUENCE_DELIMITER not in fp.read():
+            return "truncated file: the compressed pixel data has no end (missing sequence delimiter)"
+        return None
+    available = file_size - start - header_size
+    if available < length:
+        return f"truncated file: pixel data needs {length} bytes, only {max(available, 0)} are present"
+    return None
+
+
+def _read_header(path: Path) -> tuple[pydicom.Dataset, str | None]:
+    """The header of `path` and what is wrong with its pixel data (None when fine, "absent" when there is none)."""
+    try:
+        with open(path, "rb") as fp:
+            try:
+                ds = pydicom.dcmread(fp, stop_before_pixels=True)
+            except InvalidDicomError:
+                # Old archives hold DICOM without the 128-byte preamble; such a file starts with a group 0002
+                # or 0008 element. Anything else is forced open only to produce noise.
+                fp.seek(0)
+                if fp.read(2) not in (b"\x02\x00", b"\x08\x00"):
+                    raise _Rejected("not a DICOM file") from None
+                fp.seek(0)
+                ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+                if "SOPClassUID" not in ds:
+                    raise _Rejected("not a DICOM file") from None
+            return ds, _pixel_data_problem(fp, ds, os.fstat(fp.fileno()).st_size)
+    except _Rejected:
+        raise
+    except OSError as error:
+        raise _Rejected(f"cannot read the file: {error.strerror or error}") from error
+    except Exception as error:  # noqa: BLE001 - pydicom raises many types on damaged input; all mean "corrupt"
+        raise _Rejected(f"corrupt or truncated DICOM header: {error}") from error
+
+
+def _number(ds: pydicom.Dataset, keyword: str) -> int:
+    try:
+        return int(ds.get(keyword) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _acquisition_order(ds: pydicom.Dataset, path: Path) -> tuple:
+    moment = str(ds.get("AcquisitionDate") or ds.get("ContentDate") or "") + str(
+        ds.get("AcquisitionTime") or ds.get("ContentTime") or ""
+    )
+    return moment, _number(ds, "SeriesNumber"), _number(ds, "InstanceNumber"), str(path)
+
+
+def _check_image(ds: pydicom.Dataset, pixel_problem: str | None) -> None:
+    sop_class = UID(str(ds.get("SOPClassUID") or ""))
+    class_name = sop_class.name if sop_class else "no SOP class"
+    if pixel_problem == "absent" or "Segmentation" in class_name:
+        raise _Rejected(f"not an image ({class_name})")
+    if pixel_problem:
+        raise _Rejected(pixel_problem)
+    intent = str(ds.get("PresentationIntentType") or "").upper()
+    if "For Processing" in class_name or intent == "FOR PROCESSING":
+        raise _Rejected("for-processing (raw detector) image; only For Presentation images are displayed")
+    frames = _number(ds, "NumberOfFrames")
+    if frames > 1:
+        raise _Rejected(f"multi-frame object ({frames} frames, e.g. tomosynthesis); only 2-D mammograms are shown")
+
+
+def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
+    """An ImageRef for a mammogram header, or _Rejected saying which attribute is missing."""
+    study_uid = str(ds.get("StudyInstanceUID") or "")
+    if not study_uid:
+        raise _Rejected("no StudyInstanceUID, so the image cannot be placed in a study")
+    laterality = laterality_of(ds)
+    if laterality is None:
+        raise _Rejected("no laterality: ImageLaterality, Laterality and the descriptions do not say which breast")
+    view = view_of(ds)
+    if view is None:
+        raise _Rejected(
+            "no view: ViewPosition, ViewCodeSequence and the descriptions do not name the projection"
+        )
+    verdict = classify_energy(ds)
+    if verdict.energy is None:
+        raise _Rejected(verdict.evidence)
+    ref = ImageRef(
+        path=path,
+        sop_instance_uid=str(ds.get("SOPInstanceUID") or ""),
+        series_uid=str(ds.get("SeriesInstanceUID") or ""),
+        study_uid=study_uid,
+        patient_id=str(ds.get("PatientID") or ""),
+        laterality=laterality,
+        view=view,
+        energy=verdict.energy,
+        rows=_number(ds, "Rows"),
+        columns=_number(ds, "Columns"),
+    )
+    return _Candidate(ref, ds, _acquisition_order(ds, path))
+
+
+def _is_mammography(ds: pydicom.Dataset) -> bool:
+    modality = str(ds.get("Modality") or "").upper()
+    return modality == "MG" or (not modality and "Mammography" in UID(str(ds.get("SOPClassUID") or "")).name)
+
+
+class _Scan:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.base = root if root.is_dir() else root.parent
+        self.result = ScanResult(root=root)
+        self.candidates: list[_Candidate] = []
+        self.other_series: dict[tuple[str, str], list[Path]] = defaultdict(list)
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.base).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def skip(self, path: Path, reason: str) -> None:
+        self.result.skipped.append(Skipped(path, reason))
+
+    def add_file(self, path: Path) -> None:
+        try:
+            ds, pixel_problem = _read_header(path)
+            if ds.get("SOPClassUID") == MediaStorageDirectoryStorage or "DirectoryRecordSequence" in ds:
+                self.check_dicomdir(path, ds)
+                return
+            if not _is_mammography(ds):
+                self.note_other_series(path, ds)
+                return
+            _check_image(ds, pixel_problem)
+            self.candidates.append(_identify(path, ds))
+        except _Rejected as rejection:
+            self.skip(path, str(rejection))
+
+    def note_other_series(self, path: Path, ds: pydicom.Dataset) -> None:
+        modality = str(ds.get("Modality") or "no modality")
+        sop_class = UID(str(ds.get("SOPClassUID") or ""))
+        kind = f"{modality}, {sop_class.name}" if sop_class else modality
+        self.other_series[(str(ds.get("SeriesInstanceUID") or path), kind)].append(path)
+
+    def check_dicomdir(self, path: Path, ds: pydicom.Dataset) -> None:
+        """Report the files a DICOMDIR lists that no longer exist; the walk finds everything else."""
+        try:
+            fileset = FileSet(pydicom.dcmread(path))
+            listed = [Path(instance.path) for instance in fileset]
+        except Exception as error:  # noqa: BLE001 - a damaged DICOMDIR only loses its cross-check
+            self.skip(path, f"unreadable DICOMDIR ({error}); the folder was searched without it")
+            return
+        for missing in (p for p in listed if not p.exists()):
+            self.skip(missing, f"listed in the DICOMDIR {self.relative(path)} but the file is missing")
+
+    def finish(self) -> ScanResult:
+        for (_, kind), paths in sorted(self.other_series.items(), key=lambda item: str(item[1][0])):
+            others = len(paths) - 1
+            reason = f"not mammography ({kind})"
+            if others:
+                reason += f"; {others} more file{'s' if others > 1 else ''} of this series also left out"
+            self.skip(paths[0], reason)
+        self.result.studies = self.assemble_studies()
+        self.result.skipped.sort(key=lambda item: self.relative(item.path))
+        return self.result
+
+    def assemble_studies(self) -> list[Study]:
+        by_study: dict[str, list[_Candidate]] = defaultdict(list)
+        for candidate in self.candidates:
+            by_study[candidate.ref.study_uid].append(candidate)
+        studies = [self.assemble_study(members) for members in by_study.values()]
+        return sorted(studies, key=lambda study: (study.study_date, study.study_uid))
+
+    def assemble_study(self, members: list[_Candidate]) -> Study:
+        first = min(members, key=lambda c: str(c.ref.path)).header
+        study = Study(
+            study_uid=str(first.StudyInstanceUID),
+            patient=PatientInfo(
+                patient_id=str(first.get("PatientID") or ""),
+                patient_name=str(first.get("PatientName") or ""),
+                birth_date=str(first.get("PatientBirthDate") or ""),
+                sex=str(first.get("PatientSex") or ""),
+                age=str(first.get("PatientAge") or ""),
+            ),
+            study_date=str(first.get("StudyDate") or ""),
+            study_description=str(first.get("StudyDescription") or ""),
+            accession_number=str(first.get("AccessionNumber") or ""),
+            institution=str(first.get("InstitutionName") or ""),
+            manufacturer=str(first.get("Manufacturer") or ""),
+            model_name=str(first.get("ManufacturerModelName") or ""),
+        )
+        slots: dict[tuple[str, str], dict[Energy, list[_Candidate]]] = defaultdict(lambda: defaultdict(list))
+        for candidate in members:
+            slots[(candidate.ref.laterality, candidate.ref.view)][candidate.ref.energy].append(candidate)
+        for (laterality, view_name), by_energy in slots.items():
+            for candidate in by_energy.pop(Energy.HIGH, []):
+                self.skip(candidate.ref.path, HIGH_ENERGY_REASON)
+            view = View(laterality, view_name)
+            view.low_energy = self.choose(view, Energy.LOW, by_energy.get(Energy.LOW, []))
+            view.recombined = self.choose(view, Energy.RECOMBINED, by_energy.get(Energy.RECOMBINED, []))
+            if view.low_energy or view.recombined:
+                study.views.append(view)
+                self.note_incomplete(study, view)
+        study.views.sort(key=_hanging_key)
+        return study
+
+    def choose(self, view: View, energy: Energy, contenders: list[_Candidate]) -> ImageRef | None:
+        """The latest acquisition for a slot; every other contender is skipped with the slot named."""
+        if not contenders:
+            return None
+        contenders = sorted(contenders, key=lambda c: c.order)
+        kept = contenders[-1].ref
+        for loser in contenders[:-1]:
+            if loser.ref.sop_instance_uid and loser.ref.sop_instance_uid == kept.sop_instance_uid:
+                reason = f"copy of {self.relative(kept.path)} (same SOPInstanceUID)"
+            else:
+                reason = (
+                    f"second {_ENERGY_WORDS[energy]} image for {view.name}; "
+                    f"kept the later acquisition {self.relative(kept.path)}"
+                )
+            self.skip(loser.ref.path, reason)
+        return kept
+
+    def note_incomplete(self, study: Study, view: View) -> None:
+        missing = "recombined" if view.recombined is None else "low-energy" if view.low_energy is None else None
+        if missing:
+            present = "low-energy" if missing == "recombined" else "recombined"
+            who = study.patient.patient_id or study.study_uid
+            self.result.notes.append(f"{who}: {view.name} has a {present} image but no {missing} image")
+
+
+def _hanging_key(view: View) -> tuple:
+    if view.name in HANGING_ORDER:
+        return (0, HANGING_ORDER.index(view.name), "", "")
+    return (1, 0, view.view, "0" if view.laterality == "R" else "1")
+
+
+def scan_path(path: Path, progress: Callable[[int, int], None] | None = None) -> ScanResult:
+    """Group the mammograms under `path` (a folder, searched recursively, or one file) into studies and views.
+
+    `progress(done, total)` is called after each file. Raises FileNotFoundError when `path` does not exist;
+    every problem with the files themselves ends up in ScanResult.skipped or ScanResult.notes instead.
+    """
+    root = Path(path)
+    if not root.exists():
+        raise FileNotFoundError(f"no such file or directory: {root}")
+    scan = _Scan(root)
+    files = _walk(root)
+    for done, file in enumerate(files, start=1):
+        scan.add_file(file)
+        if progress is not None:
+            progress(done, len(files))
+    return scan.finish()
