@@ -1,0 +1,1 @@
+"""Lesion AI: preprocessing, the LE + recombined lesion segmenter, its training and evaluation (no Qt)."""

@@ -1,0 +1,43 @@
+"""`cemviewer train segmenter|classifier --data DIR --out FILE [--epochs N] [--seed S] [--size PX] [--resume]`."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", choices=("segmenter", "classifier"), help="which model to train")
+    parser.add_argument("--data", type=Path, required=True, help="dataset folder holding index.csv (CDD-CESM layout)")
+    parser.add_argument("--out", type=Path, required=True, help="weights file to write (checkpoint: FILE.ckpt)")
+    parser.add_argument("--epochs", type=int, default=None, help="number of epochs (default: the model's own)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for the patient split, initialisation, augmentation")
+    parser.add_argument("--size", type=int, default=None, help="segmenter input size in pixels (default 256)")
+    parser.add_argument("--resume", action="store_true", help="continue from FILE.ckpt when it exists")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not (args.data / "index.csv").is_file():
+        print(f"error: {args.data / 'index.csv'} not found", file=sys.stderr)
+        return 2
+    if args.model == "segmenter":
+        from cemviewer.ai.train_segmenter import DEFAULT_SIZE, train_segmenter
+
+        command = shlex.join(["cemviewer", "train", *sys.argv[2:]]) if sys.argv[1:2] == ["train"] else ""
+        summary = train_segmenter(args.data, args.out, seed=args.seed, epochs=args.epochs,
+                                  size=args.size or DEFAULT_SIZE, resume=args.resume, command=command)
+        validation = summary["validation"]
+        print(f"wrote {args.out}: {summary['epochs']} epochs (best {summary['best_epoch']}), validation Dice "
+              f"{validation['dice']:.3f}, sensitivity {validation['sensitivity']:.3f}, "
+              f"FP/image {validation['false_positives_per_image']:.2f}")
+        return 0
+    if args.size is not None:
+        print("error: --size applies to the segmenter only", file=sys.stderr)
+        return 2
+    from cemviewer.ai.train_classifier import train_classifier
+
+    train_classifier(args.data, args.out, seed=args.seed, epochs=args.epochs, resume=args.resume)
+    print(f"wrote {args.out}")
+    return 0
