@@ -8,6 +8,7 @@ files it does not list, and files it lists that are gone are reported.
 from __future__ import annotations
 
 import os
+import re
 import struct
 from collections import defaultdict
 from collections.abc import Callable
@@ -17,7 +18,6 @@ from typing import BinaryIO
 
 import pydicom
 from pydicom.errors import InvalidDicomError
-from pydicom.fileset import FileSet
 from pydicom.uid import UID, MediaStorageDirectoryStorage
 
 from cemviewer.study.anatomy import laterality_of, view_of
@@ -122,15 +122,19 @@ def _acquisition_order(ds: pydicom.Dataset, path: Path) -> tuple:
     return moment, _number(ds, "SeriesNumber"), _number(ds, "InstanceNumber"), str(path)
 
 
+def _class_name(ds: pydicom.Dataset) -> str:
+    # A file cut short inside its dataset still names its class in the file meta.
+    meta_class = ds.file_meta.get("MediaStorageSOPClassUID") if hasattr(ds, "file_meta") else None
+    sop_class = UID(str(ds.get("SOPClassUID") or meta_class or ""))
+    return sop_class.name if sop_class else "no SOP class"
+
+
 def _check_image(ds: pydicom.Dataset, pixel_problem: str | None) -> None:
-    sop_class = UID(str(ds.get("SOPClassUID") or ""))
-    class_name = sop_class.name if sop_class else "no SOP class"
-    if pixel_problem == "absent" or "Segmentation" in class_name:
-        raise _Rejected(f"not an image ({class_name})")
+    """Reject a mammography object that is not one displayable 2-D image."""
     if pixel_problem:
         raise _Rejected(pixel_problem)
     intent = str(ds.get("PresentationIntentType") or "").upper()
-    if "For Processing" in class_name or intent == "FOR PROCESSING":
+    if "For Processing" in _class_name(ds) or intent == "FOR PROCESSING":
         raise _Rejected("for-processing (raw detector) image; only For Presentation images are displayed")
     frames = _number(ds, "NumberOfFrames")
     if frames > 1:
@@ -170,7 +174,18 @@ def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
 
 def _is_mammography(ds: pydicom.Dataset) -> bool:
     modality = str(ds.get("Modality") or "").upper()
-    return modality == "MG" or (not modality and "Mammography" in UID(str(ds.get("SOPClassUID") or "")).name)
+    return modality == "MG" or (not modality and "Mammography" in _class_name(ds))
+
+
+# DICOM allows 8 upper-case characters per File ID component; real media bend that, but never to control characters.
+_FILE_ID_PART = re.compile(r"[\w.\- ]{1,64}")
+
+
+def _file_id_parts(file_id) -> list[str]:
+    parts = [file_id] if isinstance(file_id, str) else [str(part) for part in file_id]
+    if not all(_FILE_ID_PART.fullmatch(part) for part in parts):
+        raise ValueError("a ReferencedFileID is garbled")
+    return parts
 
 
 class _Scan:
@@ -193,9 +208,13 @@ class _Scan:
     def add_file(self, path: Path) -> None:
         try:
             ds, pixel_problem = _read_header(path)
-            if ds.get("SOPClassUID") == MediaStorageDirectoryStorage or "DirectoryRecordSequence" in ds:
+            if _class_name(ds) == MediaStorageDirectoryStorage.name or "DirectoryRecordSequence" in ds:
                 self.check_dicomdir(path, ds)
                 return
+            if pixel_problem == "absent" and "Image Storage" in _class_name(ds):
+                raise _Rejected(f"no pixel data in a {_class_name(ds)} object (truncated or incomplete file)")
+            if pixel_problem == "absent" or "Segmentation" in _class_name(ds):
+                raise _Rejected(f"not an image ({_class_name(ds)})")
             if not _is_mammography(ds):
                 self.note_other_series(path, ds)
                 return
@@ -206,19 +225,21 @@ class _Scan:
 
     def note_other_series(self, path: Path, ds: pydicom.Dataset) -> None:
         modality = str(ds.get("Modality") or "no modality")
-        sop_class = UID(str(ds.get("SOPClassUID") or ""))
-        kind = f"{modality}, {sop_class.name}" if sop_class else modality
+        kind = f"{modality}, {_class_name(ds)}"
         self.other_series[(str(ds.get("SeriesInstanceUID") or path), kind)].append(path)
 
     def check_dicomdir(self, path: Path, ds: pydicom.Dataset) -> None:
         """Report the files a DICOMDIR lists that no longer exist; the walk finds everything else."""
         try:
-            fileset = FileSet(pydicom.dcmread(path))
-            listed = [Path(instance.path) for instance in fileset]
+            listed = [
+                path.parent.joinpath(*_file_id_parts(file_id))
+                for record in ds.DirectoryRecordSequence
+                if (file_id := record.get("ReferencedFileID"))
+            ]
         except Exception as error:  # noqa: BLE001 - a damaged DICOMDIR only loses its cross-check
             self.skip(path, f"unreadable DICOMDIR ({error}); the folder was searched without it")
             return
-        for missing in (p for p in listed if not p.exists()):
+        for missing in (p for p in listed if not p.is_file()):
             self.skip(missing, f"listed in the DICOMDIR {self.relative(path)} but the file is missing")
 
     def finish(self) -> ScanResult:
