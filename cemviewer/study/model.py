@@ -105,13 +105,19 @@ class WindowPreset:
 class MammoImage:
     """Decoded pixels of one image, ready to display and measure.
 
-    `pixels` holds modality values (rescale applied) as float32, already flipped into the back-to-back hanging
-    convention of cemviewer.study.orientation: right breast with its chest wall on the right edge of the image,
-    left breast with its chest wall on the left edge; lateral side up for CC views, superior side up otherwise.
-    A file without PatientOrientation is shown as stored. `invert` is True for MONOCHROME1 so the display flips
-    grey levels; the stored values are not inverted, so pixel readouts and radiomics see what the modality wrote.
-    `windows` are in the same modality values; the first is the default. `voi_lut`, when the file has one, maps a
-    modality value v to a display value voi_lut[clip(v - voi_lut_first)] and takes precedence over `windows`.
+    `pixels` holds modality values in a C-contiguous array: the decoded integers themselves (uint16 or int16)
+    when the file's modality transform is the identity, as it is for almost every For Presentation mammogram,
+    else float32 with Rescale Slope/Intercept or the Modality LUT applied. Convert with `astype(np.float32)`
+    before arithmetic.
+
+    The array is already flipped into the back-to-back hanging convention of cemviewer.study.orientation: right
+    breast with its chest wall on the right edge of the image, left breast with its chest wall on the left edge;
+    lateral side up for CC views, superior side up otherwise. A file without PatientOrientation is kept as stored.
+
+    `invert` is True for MONOCHROME1 so the display flips grey levels; the stored values are not inverted, so
+    pixel readouts and radiomics see what the modality wrote. `windows` are in modality values; the first is the
+    default. `voi_lut`, when the file has one, maps a modality value v to voi_lut[clip(v - voi_lut_first)] and
+    takes precedence over `windows` for the default display.
     """
 
     ref: ImageRef

@@ -74,11 +74,20 @@ def auto_window(pixels: np.ndarray, invert: bool) -> WindowPreset:
     return WindowPreset(float(low + high) / 2.0, max(float(high - low), 1.0), "AUTO")
 
 
-def _modality_lut(ds: pydicom.Dataset, stored: np.ndarray) -> np.ndarray | None:
-    """Modality values from a Modality LUT Sequence, or None when the file uses Rescale Slope/Intercept."""
-    if "ModalityLUTSequence" not in ds or not ds.ModalityLUTSequence:
-        return None
-    return np.asarray(apply_modality_lut(stored, ds))
+def _modality_values(ds: pydicom.Dataset, stored: np.ndarray) -> np.ndarray:
+    """Contiguous modality values: the decoded integers themselves when the file's modality transform is the
+    identity (the usual case for For Presentation mammograms, and the fast one), else float32 from the Modality
+    LUT Sequence or Rescale Slope/Intercept. `stored` may be a mirrored view."""
+    if ds.get("ModalityLUTSequence"):
+        return np.ascontiguousarray(apply_modality_lut(stored, ds), dtype=np.float32)
+    slope = _float(ds, "RescaleSlope", 1.0)
+    intercept = _float(ds, "RescaleIntercept", 0.0)
+    if slope == 1.0 and intercept == 0.0:
+        return np.ascontiguousarray(stored)
+    values = np.ascontiguousarray(stored, dtype=np.float32)
+    values *= slope
+    values += intercept
+    return values
 
 
 def _voi_lut(ds: pydicom.Dataset) -> tuple[np.ndarray | None, int]:
@@ -105,25 +114,16 @@ def load_image(ref: ImageRef) -> MammoImage:
         raise ImageLoadError(f"{ref.path}: expected one 2-D image, the pixel data has shape {stored.shape}")
 
     flip_h, flip_v = display_flips(ds.get("PatientOrientation"), ref.laterality, ref.view)
-    oriented = stored[:: -1 if flip_v else 1, :: -1 if flip_h else 1]
-    values = _modality_lut(ds, oriented)
-    # The one full-size copy: float32 conversion and flips together, then rescale in place.
-    pixels = np.ascontiguousarray(values if values is not None else oriented, dtype=np.float32)
-    if values is None:
-        slope = _float(ds, "RescaleSlope", 1.0)
-        intercept = _float(ds, "RescaleIntercept", 0.0)
-        if slope != 1.0:
-            pixels *= slope
-        if intercept != 0.0:
-            pixels += intercept
+    # Flipping a view costs nothing; the one copy (mirror and/or rescale) happens in _modality_values.
+    values = _modality_values(ds, stored[:: -1 if flip_v else 1, :: -1 if flip_h else 1])
 
     invert = str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1"
     spacing = _floats(ds.get("PixelSpacing")) or _floats(ds.get("ImagerPixelSpacing"))
     voi_lut, voi_lut_first = _voi_lut(ds)
-    windows = _file_windows(ds) or [auto_window(pixels, invert)]
+    windows = _file_windows(ds) or [auto_window(values, invert)]
     return MammoImage(
         ref=ref,
-        pixels=pixels,
+        pixels=values,
         spacing_mm=(spacing[0], spacing[1]) if len(spacing) == 2 else None,
         windows=windows,
         invert=invert,

@@ -24,8 +24,9 @@ def _load(tmp_path, ds, syntax=pydicom.uid.ExplicitVRLittleEndian, name="image")
 def test_decoded_pixels_equal_the_originals(tmp_path, syntax):
     original = breast_pixels(seed=4)
     image = _load(tmp_path, mammogram(pixels=original), syntax)
-    assert image.pixels.dtype == np.float32 and image.pixels.flags.c_contiguous
-    np.testing.assert_array_equal(image.pixels, original.astype(np.float32))
+    # An identity modality transform keeps the decoded integers: no conversion copy.
+    assert image.pixels.dtype == np.uint16 and image.pixels.flags.c_contiguous
+    np.testing.assert_array_equal(image.pixels, original)
     assert image.invert is False and (image.flipped_horizontally, image.flipped_vertically) == (False, False)
     assert image.spacing_mm == (0.1, 0.1)
 
@@ -45,14 +46,14 @@ def test_jpeg_ls_files_from_a_vendor_decode(tmp_path):
     ds.BitsStored, ds.HighBit = compressed.BitsStored, compressed.HighBit
     ds.save_as(tmp_path / "jls", enforce_file_format=True)
     [ref] = scan_path(tmp_path).studies[0].images()
-    np.testing.assert_array_equal(load_image(ref).pixels, reference.astype(np.float32))
+    np.testing.assert_array_equal(load_image(ref).pixels, reference)
 
 
 def test_monochrome1_is_flagged_not_inverted(tmp_path):
     original = breast_pixels(seed=1)
     image = _load(tmp_path, mammogram(pixels=original, monochrome1=True))
     assert image.invert is True
-    np.testing.assert_array_equal(image.pixels, original.astype(np.float32))
+    np.testing.assert_array_equal(image.pixels, original)
 
 
 def test_rescale_slope_and_intercept_give_modality_values(tmp_path):
@@ -60,7 +61,18 @@ def test_rescale_slope_and_intercept_give_modality_values(tmp_path):
     ds = mammogram(pixels=original)
     ds.RescaleSlope, ds.RescaleIntercept = 0.5, -100
     image = _load(tmp_path, ds)
+    assert image.pixels.dtype == np.float32
     np.testing.assert_allclose(image.pixels, original * 0.5 - 100)
+
+
+def test_rescale_and_flip_together(tmp_path):
+    original = breast_pixels(seed=2)
+    ds = mammogram(pixels=original)
+    ds.RescaleSlope, ds.RescaleIntercept = 2, 10
+    ds.PatientOrientation = ["A", "L"]
+    image = _load(tmp_path, ds)
+    assert image.flipped_horizontally and image.pixels.flags.c_contiguous
+    np.testing.assert_allclose(image.pixels, original[:, ::-1] * 2.0 + 10)
 
 
 def test_modality_lut_sequence_is_applied(tmp_path):
@@ -73,6 +85,7 @@ def test_modality_lut_sequence_is_applied(tmp_path):
     item.LUTData = (2 * np.arange(4096, dtype="<u2")).tobytes()
     ds.ModalityLUTSequence = Sequence([item])
     image = _load(tmp_path, ds)
+    assert image.pixels.dtype == np.float32
     np.testing.assert_array_equal(image.pixels, 2 * original.astype(np.float32))
 
 
