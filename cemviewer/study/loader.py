@@ -25,6 +25,8 @@ from cemviewer.study.energy import classify_energy
 from cemviewer.study.model import Energy, ImageRef, PatientInfo, ScanResult, Skipped, Study, View
 
 HANGING_ORDER = ("RCC", "LCC", "RMLO", "LMLO")
+# Exports carry viewers, reports and thumbnails next to the images; a UI may show these less prominently.
+NOT_DICOM_REASON = "not a DICOM file"
 HIGH_ENERGY_REASON = "high-energy image (not displayed; CEM shows the low-energy and recombined images)"
 _PIXEL_TAGS = {0x7FE00010, 0x7FE00008, 0x7FE00009}
 _SEQUENCE_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
@@ -94,11 +96,11 @@ def _read_header(path: Path) -> tuple[pydicom.Dataset, str | None]:
                 # or 0008 element. Anything else is forced open only to produce noise.
                 fp.seek(0)
                 if fp.read(2) not in (b"\x02\x00", b"\x08\x00"):
-                    raise _Rejected("not a DICOM file") from None
+                    raise _Rejected(NOT_DICOM_REASON) from None
                 fp.seek(0)
                 ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
                 if "SOPClassUID" not in ds:
-                    raise _Rejected("not a DICOM file") from None
+                    raise _Rejected(NOT_DICOM_REASON) from None
             return ds, _pixel_data_problem(fp, ds, os.fstat(fp.fileno()).st_size)
     except _Rejected:
         raise
