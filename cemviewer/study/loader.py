@@ -31,6 +31,7 @@ HIGH_ENERGY_REASON = "high-energy image (not displayed; CEM shows the low-energy
 _PIXEL_TAGS = {0x7FE00010, 0x7FE00008, 0x7FE00009}
 _SEQUENCE_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
 _UNDEFINED_LENGTH = 0xFFFFFFFF
+_NO_PIXELS = "absent"  # what _pixel_data_problem says about an object that has no pixel data at all
 _ENERGY_WORDS = {Energy.LOW: "low-energy", Energy.RECOMBINED: "recombined"}
 
 
@@ -58,18 +59,18 @@ def _walk(root: Path) -> list[Path]:
 def _pixel_data_problem(fp: BinaryIO, ds: pydicom.Dataset, file_size: int) -> str | None:
     """Why the pixel data element starting at the file position is unusable; None when it looks whole.
 
-    Returns "absent" when the object has no pixel data at all. Checked from the element's length (or, for
+    Returns _NO_PIXELS when the object has no pixel data at all. Checked from the element's length (or, for
     compressed data, its closing delimiter) so a truncated file is caught without reading the pixels.
     """
     start = fp.tell()
     head = fp.read(12)
     if len(head) < 8:
-        return "absent"
+        return _NO_PIXELS
     implicit_vr, little_endian = ds.original_encoding
     endian = "<" if little_endian in (True, None) else ">"
     group, element = struct.unpack(f"{endian}HH", head[:4])
     if (group << 16 | element) not in _PIXEL_TAGS:
-        return "absent"
+        return _NO_PIXELS
     if implicit_vr:
         (length,), header_size = struct.unpack(f"{endian}I", head[4:8]), 8
     else:
@@ -86,7 +87,7 @@ def _pixel_data_problem(fp: BinaryIO, ds: pydicom.Dataset, file_size: int) -> st
 
 
 def _read_header(path: Path) -> tuple[pydicom.Dataset, str | None]:
-    """The header of `path` and what is wrong with its pixel data (None when fine, "absent" when there is none)."""
+    """The header of `path` and what is wrong with its pixel data (None when fine, _NO_PIXELS when there is none)."""
     try:
         with open(path, "rb") as fp:
             try:
@@ -110,16 +111,24 @@ def _read_header(path: Path) -> tuple[pydicom.Dataset, str | None]:
         raise _Rejected(f"corrupt or truncated DICOM header: {error}") from error
 
 
+def _text(ds: pydicom.Dataset, keyword: str) -> str:
+    """An attribute as text; a value pydicom cannot convert reads as empty rather than failing the scan."""
+    try:
+        return str(ds.get(keyword) or "")
+    except Exception:  # noqa: BLE001 - lazily converted values raise whatever their VR parser raises
+        return ""
+
+
 def _number(ds: pydicom.Dataset, keyword: str) -> int:
     try:
         return int(ds.get(keyword) or 0)
-    except (TypeError, ValueError):
+    except Exception:  # noqa: BLE001 - as in _text
         return 0
 
 
 def _acquisition_order(ds: pydicom.Dataset, path: Path) -> tuple:
-    moment = str(ds.get("AcquisitionDate") or ds.get("ContentDate") or "") + str(
-        ds.get("AcquisitionTime") or ds.get("ContentTime") or ""
+    moment = (_text(ds, "AcquisitionDate") or _text(ds, "ContentDate")) + (
+        _text(ds, "AcquisitionTime") or _text(ds, "ContentTime")
     )
     return moment, _number(ds, "SeriesNumber"), _number(ds, "InstanceNumber"), str(path)
 
@@ -127,7 +136,7 @@ def _acquisition_order(ds: pydicom.Dataset, path: Path) -> tuple:
 def _class_name(ds: pydicom.Dataset) -> str:
     # A file cut short inside its dataset still names its class in the file meta.
     meta_class = ds.file_meta.get("MediaStorageSOPClassUID") if hasattr(ds, "file_meta") else None
-    sop_class = UID(str(ds.get("SOPClassUID") or meta_class or ""))
+    sop_class = UID(_text(ds, "SOPClassUID") or str(meta_class or ""))
     return sop_class.name if sop_class else "no SOP class"
 
 
@@ -135,7 +144,7 @@ def _check_image(ds: pydicom.Dataset, pixel_problem: str | None) -> None:
     """Reject a mammography object that is not one displayable 2-D image."""
     if pixel_problem:
         raise _Rejected(pixel_problem)
-    intent = str(ds.get("PresentationIntentType") or "").upper()
+    intent = _text(ds, "PresentationIntentType").upper()
     if "For Processing" in _class_name(ds) or intent == "FOR PROCESSING":
         raise _Rejected("for-processing (raw detector) image; only For Presentation images are displayed")
     frames = _number(ds, "NumberOfFrames")
@@ -145,7 +154,7 @@ def _check_image(ds: pydicom.Dataset, pixel_problem: str | None) -> None:
 
 def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
     """An ImageRef for a mammogram header, or _Rejected saying which attribute is missing."""
-    study_uid = str(ds.get("StudyInstanceUID") or "")
+    study_uid = _text(ds, "StudyInstanceUID")
     if not study_uid:
         raise _Rejected("no StudyInstanceUID, so the image cannot be placed in a study")
     laterality = laterality_of(ds)
@@ -161,10 +170,10 @@ def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
         raise _Rejected(verdict.evidence)
     ref = ImageRef(
         path=path,
-        sop_instance_uid=str(ds.get("SOPInstanceUID") or ""),
-        series_uid=str(ds.get("SeriesInstanceUID") or ""),
+        sop_instance_uid=_text(ds, "SOPInstanceUID"),
+        series_uid=_text(ds, "SeriesInstanceUID"),
         study_uid=study_uid,
-        patient_id=str(ds.get("PatientID") or ""),
+        patient_id=_text(ds, "PatientID"),
         laterality=laterality,
         view=view,
         energy=verdict.energy,
@@ -175,7 +184,7 @@ def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
 
 
 def _is_mammography(ds: pydicom.Dataset) -> bool:
-    modality = str(ds.get("Modality") or "").upper()
+    modality = _text(ds, "Modality").upper()
     return modality == "MG" or (not modality and "Mammography" in _class_name(ds))
 
 
@@ -213,9 +222,9 @@ class _Scan:
             if _class_name(ds) == MediaStorageDirectoryStorage.name or "DirectoryRecordSequence" in ds:
                 self.check_dicomdir(path, ds)
                 return
-            if pixel_problem == "absent" and "Image Storage" in _class_name(ds):
+            if pixel_problem == _NO_PIXELS and "Image Storage" in _class_name(ds):
                 raise _Rejected(f"no pixel data in a {_class_name(ds)} object (truncated or incomplete file)")
-            if pixel_problem == "absent" or "Segmentation" in _class_name(ds):
+            if pixel_problem == _NO_PIXELS or "Segmentation" in _class_name(ds):
                 raise _Rejected(f"not an image ({_class_name(ds)})")
             if not _is_mammography(ds):
                 self.note_other_series(path, ds)
@@ -224,11 +233,13 @@ class _Scan:
             self.candidates.append(_identify(path, ds))
         except _Rejected as rejection:
             self.skip(path, str(rejection))
+        except Exception as error:  # noqa: BLE001 - one malformed header must not end the scan of the others
+            self.skip(path, f"unusable DICOM header ({type(error).__name__}: {error})")
 
     def note_other_series(self, path: Path, ds: pydicom.Dataset) -> None:
-        modality = str(ds.get("Modality") or "no modality")
+        modality = _text(ds, "Modality") or "no modality"
         kind = f"{modality}, {_class_name(ds)}"
-        self.other_series[(str(ds.get("SeriesInstanceUID") or path), kind)].append(path)
+        self.other_series[(_text(ds, "SeriesInstanceUID") or str(path), kind)].append(path)
 
     def check_dicomdir(self, path: Path, ds: pydicom.Dataset) -> None:
         """Report the files a DICOMDIR lists that no longer exist; the walk finds everything else."""
@@ -265,20 +276,20 @@ class _Scan:
     def assemble_study(self, members: list[_Candidate]) -> Study:
         first = min(members, key=lambda c: str(c.ref.path)).header
         study = Study(
-            study_uid=str(first.StudyInstanceUID),
+            study_uid=_text(first, "StudyInstanceUID"),
             patient=PatientInfo(
-                patient_id=str(first.get("PatientID") or ""),
-                patient_name=str(first.get("PatientName") or ""),
-                birth_date=str(first.get("PatientBirthDate") or ""),
-                sex=str(first.get("PatientSex") or ""),
-                age=str(first.get("PatientAge") or ""),
+                patient_id=_text(first, "PatientID"),
+                patient_name=_text(first, "PatientName"),
+                birth_date=_text(first, "PatientBirthDate"),
+                sex=_text(first, "PatientSex"),
+                age=_text(first, "PatientAge"),
             ),
-            study_date=str(first.get("StudyDate") or ""),
-            study_description=str(first.get("StudyDescription") or ""),
-            accession_number=str(first.get("AccessionNumber") or ""),
-            institution=str(first.get("InstitutionName") or ""),
-            manufacturer=str(first.get("Manufacturer") or ""),
-            model_name=str(first.get("ManufacturerModelName") or ""),
+            study_date=_text(first, "StudyDate"),
+            study_description=_text(first, "StudyDescription"),
+            accession_number=_text(first, "AccessionNumber"),
+            institution=_text(first, "InstitutionName"),
+            manufacturer=_text(first, "Manufacturer"),
+            model_name=_text(first, "ManufacturerModelName"),
         )
         slots: dict[tuple[str, str], dict[Energy, list[_Candidate]]] = defaultdict(lambda: defaultdict(list))
         for candidate in members:
@@ -291,8 +302,9 @@ class _Scan:
             view.recombined = self.choose(view, Energy.RECOMBINED, by_energy.get(Energy.RECOMBINED, []))
             if view.low_energy or view.recombined:
                 study.views.append(view)
-                self.note_incomplete(study, view)
         study.views.sort(key=_hanging_key)
+        for view in study.views:
+            self.note_incomplete(study, view)
         return study
 
     def choose(self, view: View, energy: Energy, contenders: list[_Candidate]) -> ImageRef | None:
@@ -335,6 +347,9 @@ def scan_path(path: Path, progress: Callable[[int, int], None] | None = None) ->
     root = Path(path)
     if not root.exists():
         raise FileNotFoundError(f"no such file or directory: {root}")
+    if root.is_file() and root.name.upper() == "DICOMDIR":
+        # Opening a DICOMDIR means opening the media it indexes.
+        root = root.parent
     scan = _Scan(root)
     files = _walk(root)
     for done, file in enumerate(files, start=1):

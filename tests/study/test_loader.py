@@ -273,6 +273,8 @@ def test_dicomdir_is_consumed_and_a_stale_one_reports_missing_files(tmp_path):
     result = scan_path(media)
     assert result.skipped == []
     assert len(result.studies[0].images()) == 8
+    opened_by_dicomdir = scan_path(media / "DICOMDIR")
+    assert opened_by_dicomdir.root == media and opened_by_dicomdir.studies == result.studies
 
     listed = sorted(p for p in media.rglob("*") if p.is_file() and p.name != "DICOMDIR")
     listed[0].unlink()

@@ -6,7 +6,9 @@ import numpy as np
 import pydicom
 import pytest
 from dicom_variants import breast_pixels, mammogram, write
+from pydicom.dataelem import RawDataElement
 from pydicom.sequence import Sequence
+from pydicom.tag import Tag
 from pydicom.uid import JPEG2000Lossless, JPEGLSLossless, RLELossless
 
 from cemviewer.study.loader import scan_path
@@ -119,6 +121,17 @@ def test_missing_window_on_monochrome1_ignores_the_bright_air(tmp_path):
     del ds.WindowCenter, ds.WindowWidth, ds.WindowCenterWidthExplanation
     [window] = _load(tmp_path, ds).windows
     assert 4095 - 1700 < window.center < 4095 - 1300
+
+
+def test_malformed_numbers_in_the_header_do_not_stop_the_image(tmp_path):
+    ds = mammogram(pixels=breast_pixels(seed=3, shape=(120, 100)))
+    # Values as a broken unit writes them, stored raw so pydicom only parses them when read back.
+    ds["KVP"] = RawDataElement(Tag(0x00180060), "DS", 4, b"abc ", 0, False, True)
+    ds["WindowCenter"] = RawDataElement(Tag(0x00281050), "DS", 4, b"x\\y ", 0, False, True)
+    ds["RescaleSlope"] = RawDataElement(Tag(0x00281053), "DS", 2, b"? ", 0, False, True)
+    image = _load(tmp_path, ds)
+    assert [window.name for window in image.windows] == ["AUTO"]
+    assert image.pixels.dtype == np.uint16
 
 
 def test_voi_lut_sequence_is_kept(tmp_path):
