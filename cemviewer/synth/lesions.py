@@ -58,7 +58,7 @@ class LesionSpec:
     @property
     def birads(self) -> int:
         """The assessment a reader would likely give these descriptors."""
-        if self.margin == "spiculated" or (self.shape == "irregular" and self.enhancement in ("heterogeneous", "rim")):
+        if self.margin == "spiculated" or (self.shape == "irregular" and self.enhancement == "rim"):
             return 5
         if self.malignant or self.shape == "irregular" or self.margin == "indistinct":
             return 4
@@ -84,7 +84,7 @@ def draw_lesion(rng: np.random.Generator, lesion_id: int, laterality: str, patho
         aspect=float(rng.uniform(*_ASPECT[shape])),
         orientation_deg=float(rng.uniform(0, 180)),
         lobes=lobes,
-        le_contrast=float(rng.uniform(0.12, 0.2) if malignant else rng.uniform(0.08, 0.14)),
+        le_contrast=float(rng.uniform(0.16, 0.26) if malignant else rng.uniform(0.08, 0.14)),
         uptake=float(rng.uniform(0.22, 0.34) if malignant else rng.uniform(0.1, 0.18)),
         seed=int(rng.integers(0, 2**31)),
     )

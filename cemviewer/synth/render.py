@@ -52,7 +52,7 @@ def render_low_energy(maps: TissueMaps, rng: np.random.Generator) -> np.ndarray:
     value = equalised * (0.27 + 0.5 * np.clip(tissue, 0, 1.3))
     value += 0.16 * np.exp(-(((skin - 0.9) / 0.55) ** 2))  # skin line
     if anatomy.pectoral_mm is not None:
-        value = _blend_pectoral(value, anatomy, brightness=0.62, fibre_contrast=0.01, rng=rng)
+        value = _blend_pectoral(value, anatomy, brightness=0.56, fibre_contrast=0.008, rng=rng)
     value = value * inside + 0.012 * (1 - inside)
     value += _quantum_noise(grid.shape, grid.spacing_mm, 0.006, rng) * (0.4 + value)
     return _to_stored(_presentation_curve(value))
@@ -68,7 +68,7 @@ def render_recombined(maps: TissueMaps, bpe: str, rng: np.random.Generator) -> n
     value += 0.14 * np.exp(-np.clip(skin, 0, None) / 1.8)  # bright rim where the edge thins
     value += maps.lesion_enhancement
     if anatomy.pectoral_mm is not None:
-        value = _blend_pectoral(value, anatomy, brightness=0.47, fibre_contrast=0.006, rng=rng)
+        value = _blend_pectoral(value, anatomy, brightness=0.5, fibre_contrast=0.006, rng=rng)
     value = value * inside + 0.03 * (1 - inside)
     value += _quantum_noise(grid.shape, grid.spacing_mm, 0.022, rng) * inside
     return _to_stored(value)
@@ -84,7 +84,7 @@ def _blend_pectoral(value: np.ndarray, anatomy: Anatomy, brightness: float, fibr
     fibres = ndimage.gaussian_filter(rng.standard_normal(grid.work_shape).astype(np.float32), (1.2, 8))
     along = np.degrees(np.arctan2(-anatomy.perpendicular[0], anatomy.perpendicular[1]))
     fibres = ndimage.rotate(fibres, along, reshape=False, mode="reflect")
-    muscle = grid.upsample(brightness * (0.85 + 0.15 * depth) + fibre_contrast * fibres / (fibres.std() + 1e-12))
+    muscle = grid.upsample(brightness * (0.8 + 0.2 * depth) + fibre_contrast * fibres / (fibres.std() + 1e-12))
     return value + (muscle - value) * weight
 
 

@@ -15,7 +15,7 @@ from cemviewer.synth.ramps import sigmoid, smoothstep
 
 DENSITY_CATEGORIES = ("a", "b", "c", "d")  # ACR: almost entirely fatty ... extremely dense
 # Gland threshold per ACR category: the higher, the less of the envelope turns into dense tissue.
-_THRESHOLDS = {"a": 0.95, "b": 0.7, "c": 0.45, "d": 0.2}
+_THRESHOLDS = {"a": 1.0, "b": 0.75, "c": 0.5, "d": 0.3}
 
 
 def power_law_noise(shape: tuple[int, int], beta: float, rng: np.random.Generator) -> np.ndarray:
@@ -78,7 +78,7 @@ def gland_fraction(anatomy: Anatomy, density: str, rng: np.random.Generator) -> 
     """Full-grid fraction of dense tissue in [0, 1], and the working-grid envelope it was drawn from."""
     grid = anatomy.grid
     envelope = gland_envelope(anatomy)
-    smooth = 2.2 * (envelope - _THRESHOLDS[density]) + 0.3 * envelope * radial_streaks(anatomy, rng)
+    smooth = 1.6 * (envelope - _THRESHOLDS[density]) + 0.3 * envelope * radial_streaks(anatomy, rng)
     drive = grid.upsample(smooth)
     drive += 0.75 * power_law_noise(grid.shape, 3.0, rng)
     drive *= 1 / 0.6
