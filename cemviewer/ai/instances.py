@@ -28,18 +28,19 @@ def lesion_instances(probability: np.ndarray, threshold: float, min_area_px: flo
     confident enough to report (false positives). Highest score first.
     """
     labels, count = ndimage.label(probability > threshold, structure=CONNECTIVITY)
-    if count == 0:
-        return []
-    index = np.arange(1, count + 1)
-    areas = ndimage.sum_labels(np.ones_like(labels), labels, index)
-    scores = ndimage.maximum(probability, labels, index)
-    slices = ndimage.find_objects(labels)
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
     lesions = []
-    for label, area, score, (rows, columns) in zip(index, areas, scores, slices):
-        if area < min_area_px or score < min_score:
+    # Per-component work inside each bounding box only: full-size DICOMs have millions of pixels.
+    for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
+        if areas[label] < min_area_px:
             continue
-        box = (columns.start, rows.start, columns.stop, rows.stop)
-        lesions.append(Lesion(labels == label, box, int(area), float(score)))
+        inside = labels[rows, columns] == label
+        score = float(probability[rows, columns][inside].max())
+        if score < min_score:
+            continue
+        mask = np.zeros(probability.shape, dtype=bool)
+        mask[rows, columns] = inside
+        lesions.append(Lesion(mask, (columns.start, rows.start, columns.stop, rows.stop), int(areas[label]), score))
     return sorted(lesions, key=lambda lesion: -lesion.score)
 
 

@@ -16,6 +16,9 @@ import torch.nn.functional as F
 
 LOW_PERCENTILE = 1.0
 HIGH_PERCENTILE = 99.5
+# Percentiles from at most about this many pixels: exact for the 512 px training images, a regular subsample
+# (same statistics, a fraction of the sort time) for full-field DICOMs.
+PERCENTILE_SAMPLE_PIXELS = 512 * 512
 DICOM_SUFFIXES = {".dcm", ".dicom", ""}
 
 
@@ -80,7 +83,9 @@ def _read_dicom(path: Path) -> np.ndarray:
 def normalise(pixels: np.ndarray) -> np.ndarray:
     """Robust per-image scaling to [0, 1]: percentiles over the breast, i.e. the pixels above the image minimum."""
     pixels = np.asarray(pixels, dtype=np.float32)
-    inside = pixels[pixels > pixels.min()]
+    step = max(1, int(np.sqrt(pixels.size / PERCENTILE_SAMPLE_PIXELS)))
+    sample = pixels[::step, ::step]
+    inside = sample[sample > sample.min()]
     if inside.size < 16:
         return np.zeros_like(pixels)
     low, high = np.percentile(inside, [LOW_PERCENTILE, HIGH_PERCENTILE])

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
                 if args.evaluate and row.mask is not None:
                     score = _evaluate_row(row, result.mask, read_image)
                     if score is not None:
-                        scored.append((row.patient_id, score))
+                        scored.append((row.patient_id, row.energy, score))
                 bar.update(1)
     if args.evaluate:
         _print_summary(scored)
@@ -132,10 +132,14 @@ def _evaluate_row(row, predicted: np.ndarray, read_image):
 
 
 def _print_summary(scored: list) -> None:
+    """All evaluated images, then each energy apart (LE outlines are harder to reproduce than recombined ones)."""
     from cemviewer.ai.evaluation import summarise
 
     if not scored:
         print("no rows with a usable mask to evaluate")
         return
-    summary = summarise([score for _, score in scored], [patient for patient, _ in scored])
-    print("\n".join(summary.lines()))
+    energies = sorted({energy for _, energy, _ in scored})
+    for name, selected in [("all images", scored)] + [
+            (energy, [item for item in scored if item[1] == energy]) for energy in energies if len(energies) > 1]:
+        summary = summarise([score for *_, score in selected], [patient for patient, *_ in selected])
+        print(f"== {name}: " + "\n   ".join(summary.lines()))

@@ -25,9 +25,16 @@ def run(args: argparse.Namespace) -> int:
     if args.model == "segmenter":
         from cemviewer.ai.train_segmenter import DEFAULT_SIZE, train_segmenter
 
-        command = shlex.join(["cemviewer", "train", *sys.argv[2:]]) if sys.argv[1:2] == ["train"] else ""
-        summary = train_segmenter(args.data, args.out, seed=args.seed, epochs=args.epochs,
-                                  size=args.size or DEFAULT_SIZE, resume=args.resume, command=command)
+        size = args.size or DEFAULT_SIZE
+        command = shlex.join(["cemviewer", "train", "segmenter", "--data", str(args.data), "--out", str(args.out),
+                              *(["--epochs", str(args.epochs)] if args.epochs is not None else []),
+                              "--seed", str(args.seed), "--size", str(size)])
+        try:
+            summary = train_segmenter(args.data, args.out, seed=args.seed, epochs=args.epochs, size=size,
+                                      resume=args.resume, command=command)
+        except ValueError as error:  # unusable dataset or a checkpoint from other settings
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         validation = summary["validation"]
         print(f"wrote {args.out}: {summary['epochs']} epochs (best {summary['best_epoch']}), validation Dice "
               f"{validation['dice']:.3f}, sensitivity {validation['sensitivity']:.3f}, "
