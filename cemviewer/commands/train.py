@@ -10,7 +10,8 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", choices=("segmenter", "classifier"), help="which model to train")
-    parser.add_argument("--data", type=Path, required=True, help="dataset folder holding index.csv (CDD-CESM layout)")
+    parser.add_argument("--data", type=Path, required=True, help="segmenter: folder holding index.csv (CDD-CESM layout); classifier: folder of synthetic "
+                        "studies (make one with `python -m cemviewer.ai.synth_lesions DIR --studies 300`)")
     parser.add_argument("--out", type=Path, required=True, help="weights file to write (checkpoint: FILE.ckpt)")
     parser.add_argument("--epochs", type=int, default=None, help="number of epochs (default: the model's own)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the patient split, initialisation, augmentation")
@@ -19,10 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not (args.data / "index.csv").is_file():
-        print(f"error: {args.data / 'index.csv'} not found", file=sys.stderr)
-        return 2
     if args.model == "segmenter":
+        if not (args.data / "index.csv").is_file():
+            print(f"error: {args.data / 'index.csv'} not found", file=sys.stderr)
+            return 2
         from cemviewer.ai.train_segmenter import DEFAULT_SIZE, train_segmenter
 
         size = args.size or DEFAULT_SIZE
@@ -45,6 +46,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from cemviewer.ai.train_classifier import train_classifier
 
-    train_classifier(args.data, args.out, seed=args.seed, epochs=args.epochs, resume=args.resume)
-    print(f"wrote {args.out}")
+    try:
+        summary = train_classifier(args.data, args.out, seed=args.seed, epochs=args.epochs, resume=args.resume)
+    except (FileNotFoundError, ValueError) as error:  # no synthetic studies, one class only, foreign checkpoint
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    test = summary["test_auc_benign_vs_malignant"]
+    print(f"wrote {args.out}: {summary['epochs']} epochs (best {summary['best_epoch']}), held-out benign vs "
+          f"malignant AUC {test['auc']:.3f} (95% CI {test['ci95'][0]:.3f}-{test['ci95'][1]:.3f})")
     return 0
