@@ -10,7 +10,8 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", choices=("segmenter", "classifier"), help="which model to train")
-    parser.add_argument("--data", type=Path, required=True, help="segmenter: folder holding index.csv (CDD-CESM layout); classifier: folder of synthetic "
+    parser.add_argument("--data", type=Path, required=True,
+                        help="segmenter: folder holding index.csv (CDD-CESM layout); classifier: folder of synthetic "
                         "studies (make one with `python -m cemviewer.ai.synth_lesions DIR --studies 300`)")
     parser.add_argument("--out", type=Path, required=True, help="weights file to write (checkpoint: FILE.ckpt)")
     parser.add_argument("--epochs", type=int, default=None, help="number of epochs (default: the model's own)")
