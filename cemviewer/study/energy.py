@@ -77,6 +77,7 @@ def _first_match(ds: pydicom.Dataset, pattern: re.Pattern[str]) -> str | None:
 
 
 def classify_energy(ds: pydicom.Dataset) -> EnergyVerdict:
+    """Which exposure `ds` is, with the evidence; energy None (and the reason) when the header does not say."""
     image_type = [str(v).strip().upper() for v in (ds.get("ImageType") or [])]
     for value in image_type[2:]:
         if value in _IMAGE_TYPE_ENERGY:

@@ -130,3 +130,16 @@ def test_same_identity_and_numbers_give_the_same_uids():
 def test_invalid_input_is_refused_with_a_reason(pixels, options, message):
     with pytest.raises(ValueError, match=message):
         _dataset(pixels, **options)
+
+
+def test_jpeg_ls_is_written_when_its_encoder_is_installed_and_refused_clearly_otherwise(tmp_path):
+    from pydicom.pixels.encoders import JPEGLSLosslessEncoder
+
+    pixels = _pixels(4095, shape=(40, 32), seed=5)
+    if JPEGLSLosslessEncoder.is_available:
+        path = write_dataset(_dataset(pixels), tmp_path / "jls", pydicom.uid.JPEGLSLossless)
+        np.testing.assert_array_equal(pydicom.dcmread(path).pixel_array, pixels)
+    else:
+        with pytest.raises(RuntimeError, match="cannot encode JPEG-LS Lossless.*pyjpegls"):
+            write_dataset(_dataset(pixels), tmp_path / "jls", pydicom.uid.JPEGLSLossless)
+        assert not (tmp_path / "jls").exists()
