@@ -75,11 +75,6 @@ class Anatomy:
         ar, ac = self.axis
         return (ac, -ar)
 
-    def tissue_mask(self) -> np.ndarray:
-        """Breast tissue in front of the pectoral muscle: where lesions may sit."""
-        inside = self.skin_mm > 0
-        return inside if self.pectoral_mm is None else inside & (self.pectoral_mm < 0)
-
 
 def build_anatomy(view: str, form: BreastForm, grid: Grid, rng: np.random.Generator) -> Anatomy:
     if view == "CC":
@@ -93,8 +88,8 @@ def build_anatomy(view: str, form: BreastForm, grid: Grid, rng: np.random.Genera
     inside = _fill(contour, grid.work_shape) | _nipple_mask(nipple_work, grid)
     skin_work = _signed_distance(inside) * grid.work_spacing_mm
     pectoral_work = None if pectoral is None else _signed_distance(_fill(pectoral, grid.work_shape)) * grid.work_spacing_mm
-    scale = grid.shape[0] / grid.work_shape[0]
-    nipple = ((nipple_work[0] + 0.5) * scale - 0.5, (nipple_work[1] + NIPPLE_PROTRUSION_MM / grid.work_spacing_mm + 0.5) * scale - 0.5)
+    tip = grid.to_full((nipple_work[0], nipple_work[1] + NIPPLE_PROTRUSION_MM / grid.work_spacing_mm))
+    nipple = (float(tip[0]), float(tip[1]))
     axis, length_px = _nipple_axis(view, form, grid, nipple)
     return Anatomy(
         view=view,

@@ -2,8 +2,10 @@
 
 A lesion is described once (size, shape, margin, enhancement, where it sits in the breast) and drawn on each view
 from the same description, so CC and MLO agree. Its footprint is computed in a small patch around its centre:
-- `core`: soft 0..1 mass body; the truth mask is core >= 0.5 (spicules are not part of the outline);
-- `density`: extra dense tissue for the LE image (subtle: masses are about as dense as gland);
+- `core`: soft 0..1 mass body; the truth mask is core >= 0.5 (spicules are not part of the outline); on the LE
+  image the mass replaces the parenchyma texture under it;
+- `density`: dense tissue the mass adds on the LE image, on top of that (masses are about as dense as gland or
+  denser, so they can hide in a dense breast);
 - `enhancement`: contrast uptake for the recombined image, patterned by the enhancement descriptor.
 """
 
@@ -84,7 +86,7 @@ def draw_lesion(rng: np.random.Generator, lesion_id: int, laterality: str, patho
         aspect=float(rng.uniform(*_ASPECT[shape])),
         orientation_deg=float(rng.uniform(0, 180)),
         lobes=lobes,
-        le_contrast=float(rng.uniform(0.16, 0.26) if malignant else rng.uniform(0.08, 0.14)),
+        le_contrast=float(rng.uniform(0.2, 0.32) if malignant else rng.uniform(0.1, 0.2)),
         uptake=float(rng.uniform(0.22, 0.34) if malignant else rng.uniform(0.1, 0.18)),
         seed=int(rng.integers(0, 2**31)),
     )
@@ -138,7 +140,7 @@ def footprint(spec: LesionSpec, view: str, centre: tuple[float, float], spacing_
     core = smoothstep(1 + edge, 1 - edge, rho)
     dome = np.sqrt(np.clip(1 - rho**2, 0, 1))
     spicules = _spicules(spec, y, x, radius, turn, rng) if spec.margin == "spiculated" else np.zeros_like(rho)
-    density = spec.le_contrast * (core * (0.6 + 0.4 * dome) + 0.7 * spicules)
+    density = spec.le_contrast * (core * (0.6 + 0.4 * dome) + 0.8 * spicules)
     enhancement = _enhancement(spec, rho, core, spicules, radius, rng)
     return Footprint(rows, cols, core, density.astype(np.float32), enhancement.astype(np.float32))
 
@@ -155,7 +157,7 @@ def _enhancement(spec: LesionSpec, rho, core, spicules, radius, rng) -> np.ndarr
         pattern = np.clip(0.65 + 0.4 * _smooth_noise(rho.shape, radius / 5, rng), 0.2, 1.2)
     else:  # rim: uptake at the periphery, a dark (necrotic or fibrotic) centre
         pattern = 0.3 + 0.8 * smoothstep(0.45, 0.85, rho)
-    return spec.uptake * (body * pattern + 0.5 * spicules)
+    return spec.uptake * (body * pattern + 0.25 * spicules)
 
 
 def _smooth_noise(shape, scale_px: float, rng: np.random.Generator) -> np.ndarray:
@@ -164,16 +166,27 @@ def _smooth_noise(shape, scale_px: float, rng: np.random.Generator) -> np.ndarra
 
 
 def _spicules(spec: LesionSpec, y, x, radius: float, turn: float, rng: np.random.Generator) -> np.ndarray:
-    """Thin tapering lines radiating from the mass, slightly off-radial as real spicules are."""
+    """Thin tapering lines radiating from the mass, each bent once and a little off-radial, as real spicules are."""
     out = np.zeros_like(y)
     for _ in range(int(rng.integers(9, 17))):
         angle = rng.uniform(0, 2 * np.pi)
         start = 0.85 * radius * np.array([np.sin(angle + turn) * spec.aspect ** 0.5, np.cos(angle + turn)])
         heading = angle + turn + rng.normal(0, 0.25)
-        length = radius * rng.uniform(0.7, 1.8)
-        direction = np.array([np.sin(heading), np.cos(heading)])
-        t = np.clip(((y - start[0]) * direction[0] + (x - start[1]) * direction[1]) / length, 0, 1)
-        distance = np.hypot(y - start[0] - t * length * direction[0], x - start[1] - t * length * direction[1])
-        width = max(0.09 * radius, 0.7) * (1 - t) ** 0.8 + 0.35
-        out = np.maximum(out, np.exp(-((distance / width) ** 2)) * (1 - 0.6 * t))
+        half = radius * rng.uniform(0.35, 0.9)
+        bend = heading + rng.normal(0, 0.35)
+        middle = start + half * np.array([np.sin(heading), np.cos(heading)])
+        end = middle + half * np.array([np.sin(bend), np.cos(bend)])
+        width = max(0.09 * radius, 0.7)
+        for a, b, t0 in ((start, middle, 0.0), (middle, end, 0.5)):
+            t, distance = _along_segment(y, x, a, b)
+            t = t0 + 0.5 * t  # position along the whole spicule, for the taper
+            out = np.maximum(out, np.exp(-((distance / (width * (1 - t) ** 0.8 + 0.35)) ** 2)) * (1 - 0.6 * t))
     return out
+
+
+def _along_segment(y, x, a, b):
+    """(fraction along a->b of the closest point, distance to it) for every pixel."""
+    direction = b - a
+    length_sq = float(direction @ direction) or 1.0
+    t = np.clip(((y - a[0]) * direction[0] + (x - a[1]) * direction[1]) / length_sq, 0, 1)
+    return t, np.hypot(y - a[0] - t * direction[0], x - a[1] - t * direction[1])

@@ -20,6 +20,7 @@ from cemviewer.synth.texture import power_law_noise
 
 MAX_VALUE = 4095  # 12 bits stored
 BPE_LEVELS = {"minimal": 0.025, "mild": 0.06, "moderate": 0.1}
+_MASS_BASE = 0.75  # gland-equivalent density of a mass body before its own contrast
 _REFERENCE_SPACING_MM = 0.1  # the noise amplitudes below are per pixel at this spacing
 
 
@@ -32,7 +33,8 @@ class TissueMaps:
     envelope_work: np.ndarray  # where gland may be, working grid
     vessels_work: np.ndarray  # working grid
     trabeculae_work: np.ndarray  # working grid
-    lesion_density: np.ndarray  # extra dense tissue from masses (LE)
+    lesion_core: np.ndarray  # 0..1 mass bodies (LE: they replace the parenchyma texture)
+    lesion_density: np.ndarray  # dense tissue the masses add (LE)
     lesion_enhancement: np.ndarray  # contrast uptake of lesions (recombined)
 
     def __post_init__(self):
@@ -48,7 +50,10 @@ def render_low_energy(maps: TissueMaps, rng: np.random.Generator) -> np.ndarray:
     thickness = np.sqrt(1 - (1 - np.clip(skin / 15.0, 0, 1)) ** 2)
     equalised = 0.55 + 0.45 * thickness
     extra_work = 0.06 * maps.vessels_work + 0.16 * _areola(anatomy) + 0.08 * maps.trabeculae_work * (1 - maps.envelope_work)
-    tissue = maps.gland + maps.lesion_density + grid.upsample(extra_work)
+    # A mass is solid tissue: under it the fat/gland mottle gives way to a smoother, dense body.
+    tissue = maps.gland + maps.lesion_core * (_MASS_BASE - maps.gland) * 0.7
+    tissue += maps.lesion_density
+    tissue += grid.upsample(extra_work)
     value = equalised * (0.27 + 0.5 * np.clip(tissue, 0, 1.3))
     value += 0.16 * np.exp(-(((skin - 0.9) / 0.55) ** 2))  # skin line
     if anatomy.pectoral_mm is not None:
@@ -115,12 +120,13 @@ def _to_stored(value: np.ndarray) -> np.ndarray:
 
 
 def default_window(pixels: np.ndarray, breast: np.ndarray, recombined: bool) -> tuple[float, float]:
-    """(centre, width) a reader would start from: LE from the air level to the densest tissue, like vendor
-    defaults; recombined centred on the parenchyma, wide enough that strong enhancement is not clipped."""
+    """(centre, width) a reader would start from. LE: from the air level to the densest tissue, like vendor
+    defaults. Recombined: a fixed width with the parenchyma at dark-mid grey, so both breasts look alike and
+    enhancement stands out whether or not the image holds a lesion."""
     values = pixels[breast]
     if recombined:
-        low, median, high = np.percentile(values, [0.5, 50, 99.9])
-        width = 2.2 * max(high - median, median - low)
-        return float(median + 0.25 * width), float(width)
-    low, high = float(np.percentile(pixels[~breast], 50)) if (~breast).any() else 0.0, float(np.percentile(values, 99.9))
-    return (low + high) / 2, high - low
+        width = 0.75 * MAX_VALUE
+        return float(np.median(values) + 0.15 * width), width
+    air = float(np.median(pixels[~breast])) if (~breast).any() else 0.0
+    densest = float(np.percentile(values, 99.9))
+    return (air + densest) / 2, densest - air

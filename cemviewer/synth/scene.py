@@ -107,15 +107,18 @@ def _render_view(laterality: str, view: str, anatomy: Anatomy, lesions: list[Pla
     grid = anatomy.grid
     gland, envelope = gland_fraction(anatomy, density, rng)
     vessels = vessel_map(anatomy, rng)
+    lesion_core = np.zeros(grid.shape, dtype=np.float32)
     lesion_density = np.zeros(grid.shape, dtype=np.float32)
     lesion_enhancement = np.zeros(grid.shape, dtype=np.float32)
     labels = np.zeros(grid.shape, dtype=np.uint8)
     for lesion in lesions:
         fp = footprint(lesion.spec, view, lesion.placement.centres[view], grid.spacing_mm, grid.shape)
+        np.maximum(lesion_core[fp.rows, fp.cols], fp.core, out=lesion_core[fp.rows, fp.cols])
         lesion_density[fp.rows, fp.cols] += fp.density
         lesion_enhancement[fp.rows, fp.cols] += fp.enhancement
         labels[fp.rows, fp.cols][fp.mask] = lesion.spec.id
-    maps = TissueMaps(anatomy, gland, envelope, vessels, trabeculae(anatomy, rng), lesion_density, lesion_enhancement)
+    maps = TissueMaps(anatomy, gland, envelope, vessels, trabeculae(anatomy, rng), lesion_core, lesion_density,
+                      lesion_enhancement)
     low_energy = render_low_energy(maps, rng)
     recombined = render_recombined(maps, bpe, rng)
     breast = anatomy.skin_mm > 0

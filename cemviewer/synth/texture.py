@@ -78,7 +78,7 @@ def gland_fraction(anatomy: Anatomy, density: str, rng: np.random.Generator) -> 
     """Full-grid fraction of dense tissue in [0, 1], and the working-grid envelope it was drawn from."""
     grid = anatomy.grid
     envelope = gland_envelope(anatomy)
-    smooth = 1.6 * (envelope - _THRESHOLDS[density]) + 0.3 * envelope * radial_streaks(anatomy, rng)
+    smooth = 1.6 * (envelope - _THRESHOLDS[density]) + 0.2 * envelope * radial_streaks(anatomy, rng)
     drive = grid.upsample(smooth)
     drive += 0.75 * power_law_noise(grid.shape, 3.0, rng)
     drive *= 1 / 0.6

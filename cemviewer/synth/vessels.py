@@ -24,7 +24,7 @@ def vessel_map(anatomy: Anatomy, rng: np.random.Generator) -> np.ndarray:
         width_class = int(rng.integers(0, len(_WIDTH_CLASSES_MM)))
         start = _start_point(anatomy, rng)
         for path, cls in _walk(anatomy, start, width_class, step_px, rng):
-            _deposit(accumulators[cls], path / (grid.shape[0] / grid.work_shape[0]))
+            _deposit(accumulators[cls], grid.to_work(path))
     field = np.zeros(grid.work_shape, dtype=np.float32)
     for acc, width_mm in zip(accumulators, _WIDTH_CLASSES_MM):
         sigma = width_mm / 2 / grid.work_spacing_mm
@@ -42,8 +42,7 @@ def _start_point(anatomy: Anatomy, rng: np.random.Generator) -> np.ndarray:
         near_wall = inside & (np.arange(inside.shape[1])[None, :] * anatomy.grid.work_spacing_mm < 20)
     rows, cols = np.nonzero(near_wall)
     pick = int(rng.integers(0, rows.size))
-    scale = anatomy.grid.shape[0] / anatomy.grid.work_shape[0]
-    return np.array([rows[pick], cols[pick]], dtype=np.float64) * scale
+    return anatomy.grid.to_full((rows[pick], cols[pick]))
 
 
 def _walk(anatomy: Anatomy, start: np.ndarray, width_class: int, step_px: float, rng: np.random.Generator):
