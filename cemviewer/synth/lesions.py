@@ -51,6 +51,7 @@ class LesionSpec:
     lobes: tuple[tuple[float, float], ...]  # (amplitude, phase) of contour harmonics 2, 3, ...
     le_contrast: float
     uptake: float  # peak enhancement, in recombined display units (parenchyma ~0.4)
+    calcifications: bool  # fine pleomorphic calcifications in and around the mass (LE only: they subtract out)
     seed: int  # per-lesion texture: the same lesion draws the same way every time
 
     @property
@@ -72,8 +73,10 @@ def draw_lesion(rng: np.random.Generator, lesion_id: int, laterality: str, patho
     """Descriptors and size by pathology; `max_size_mm` keeps a lesion small next to a small breast."""
     table = _DESCRIPTORS[pathology]
     shape, margin, enhancement = (_choose(rng, table[key]) for key in ("shape", "margin", "enhancement"))
-    lobe_amplitude = {"irregular": 0.16, "oval": 0.025, "round": 0.02}[shape]
-    lobes = tuple((float(lobe_amplitude * rng.uniform(0.4, 1.0) * 3 / k), float(rng.uniform(0, 2 * np.pi))) for k in range(2, 8))
+    lobe_amplitude = {"irregular": 0.13, "oval": 0.02, "round": 0.015}[shape]
+    # Slowly falling harmonics: lobulation from the low ones, jagged angular margins from the high ones.
+    lobes = tuple((float(lobe_amplitude * rng.uniform(0.4, 1.0) * (2 / k) ** 0.7), float(rng.uniform(0, 2 * np.pi)))
+                  for k in range(2, 11))
     malignant = pathology == "malignant"
     return LesionSpec(
         id=lesion_id,
@@ -88,6 +91,7 @@ def draw_lesion(rng: np.random.Generator, lesion_id: int, laterality: str, patho
         lobes=lobes,
         le_contrast=float(rng.uniform(0.2, 0.32) if malignant else rng.uniform(0.1, 0.2)),
         uptake=float(rng.uniform(0.22, 0.34) if malignant else rng.uniform(0.1, 0.18)),
+        calcifications=bool(malignant and rng.random() < 0.4),
         seed=int(rng.integers(0, 2**31)),
     )
 
@@ -141,6 +145,8 @@ def footprint(spec: LesionSpec, view: str, centre: tuple[float, float], spacing_
     dome = np.sqrt(np.clip(1 - rho**2, 0, 1))
     spicules = _spicules(spec, y, x, radius, turn, rng) if spec.margin == "spiculated" else np.zeros_like(rho)
     density = spec.le_contrast * (core * (0.6 + 0.4 * dome) + 0.8 * spicules)
+    if spec.calcifications:
+        density += _calcifications(y, x, radius, spacing_mm, rng)
     enhancement = _enhancement(spec, rho, core, spicules, radius, rng)
     return Footprint(rows, cols, core, density.astype(np.float32), enhancement.astype(np.float32))
 
@@ -158,6 +164,19 @@ def _enhancement(spec: LesionSpec, rho, core, spicules, radius, rng) -> np.ndarr
     else:  # rim: uptake at the periphery, a dark (necrotic or fibrotic) centre
         pattern = 0.3 + 0.8 * smoothstep(0.45, 0.85, rho)
     return spec.uptake * (body * pattern + 0.25 * spicules)
+
+
+def _calcifications(y, x, radius: float, spacing_mm: float, rng: np.random.Generator) -> np.ndarray:
+    """A cluster of 0.1-0.5 mm specks of varied size and brightness. Specks smaller than a pixel keep their
+    total brightness, spread over the pixel, as a detector would record them."""
+    out = np.zeros_like(y)
+    for _ in range(int(rng.integers(8, 25))):
+        r, a = radius * 1.1 * np.sqrt(rng.random()), rng.uniform(0, 2 * np.pi)
+        size_px = rng.uniform(0.1, 0.5) / spacing_mm
+        sigma = max(size_px / 2.5, 0.5)
+        peak = 0.9 * rng.uniform(0.6, 1.0) * min(1.0, (size_px / 2.5 / sigma) ** 2)
+        out += peak * np.exp(-((y - r * np.sin(a)) ** 2 + (x - r * np.cos(a)) ** 2) / (2 * sigma**2))
+    return out
 
 
 def _smooth_noise(shape, scale_px: float, rng: np.random.Generator) -> np.ndarray:

@@ -51,7 +51,7 @@ def render_low_energy(maps: TissueMaps, rng: np.random.Generator) -> np.ndarray:
     equalised = 0.55 + 0.45 * thickness
     extra_work = 0.06 * maps.vessels_work + 0.16 * _areola(anatomy) + 0.08 * maps.trabeculae_work * (1 - maps.envelope_work)
     # A mass is solid tissue: under it the fat/gland mottle gives way to a smoother, dense body.
-    tissue = maps.gland + maps.lesion_core * (_MASS_BASE - maps.gland) * 0.7
+    tissue = maps.gland + maps.lesion_core * (_MASS_BASE - maps.gland) * 0.35
     tissue += maps.lesion_density
     tissue += grid.upsample(extra_work)
     value = equalised * (0.27 + 0.5 * np.clip(tissue, 0, 1.3))

@@ -109,6 +109,7 @@ def _lesion_truth(study: SyntheticStudy, lesion, findings: list[LesionOnImage]) 
         margin=spec.margin,
         enhancement=spec.enhancement,
         birads=spec.birads,
+        calcifications=spec.calcifications,
         size_mm=round(spec.size_mm, 1),
         depth_mm=round(placement.depth_mm, 1),
         depth=("anterior", "middle", "posterior")[third],

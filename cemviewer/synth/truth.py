@@ -45,6 +45,7 @@ class LesionTruth:
     margin: str  # circumscribed | indistinct | spiculated
     enhancement: str  # homogeneous | heterogeneous | rim | non-enhancing
     birads: int
+    calcifications: bool  # associated fine pleomorphic calcifications (visible on LE only)
     size_mm: float
     depth_mm: float  # behind the nipple, along the posterior nipple line
     depth: str  # BI-RADS depth third: anterior | middle | posterior
