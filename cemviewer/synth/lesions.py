@@ -145,9 +145,9 @@ def footprint(spec: LesionSpec, view: str, centre: tuple[float, float], spacing_
     dome = np.sqrt(np.clip(1 - rho**2, 0, 1))
     spicules = _spicules(spec, y, x, radius, turn, rng) if spec.margin == "spiculated" else np.zeros_like(rho)
     density = spec.le_contrast * (core * (0.6 + 0.4 * dome) + 0.8 * spicules)
-    if spec.calcifications:
-        density += _calcifications(y, x, radius, spacing_mm, rng)
     enhancement = _enhancement(spec, rho, core, spicules, radius, rng)
+    if spec.calcifications:  # drawn last, so the rest of the lesion is the same with or without them
+        density += _calcifications(y, x, radius, spacing_mm, rng)
     return Footprint(rows, cols, core, density.astype(np.float32), enhancement.astype(np.float32))
 
 

@@ -69,3 +69,13 @@ def test_descriptors_follow_pathology():
     assert np.mean([s.shape in ("oval", "round") for s in benign]) > 0.75
     assert not any(s.margin == "spiculated" or s.enhancement == "rim" for s in benign)
     assert min(s.birads for s in malignant) >= 4 and max(s.birads for s in benign) <= 4
+
+
+def test_calcifications_are_small_bright_specks_on_low_energy_only():
+    spec = _lesion(margin="indistinct", enhancement="heterogeneous")
+    with_specks = _draw(dataclasses.replace(spec, calcifications=True), spacing_mm=0.1)
+    without = _draw(dataclasses.replace(spec, calcifications=False), spacing_mm=0.1)
+    specks = with_specks.density - without.density
+    assert specks.max() > 2 * spec.le_contrast
+    assert (specks > 0.1).sum() < 0.05 * with_specks.mask.sum()
+    assert np.array_equal(with_specks.enhancement, without.enhancement)
