@@ -344,14 +344,22 @@ def scan_path(path: Path, progress: Callable[[int, int], None] | None = None) ->
     `progress(done, total)` is called after each file. Raises FileNotFoundError when `path` does not exist;
     every problem with the files themselves ends up in ScanResult.skipped or ScanResult.notes instead.
     """
-    root = Path(path)
-    if not root.exists():
-        raise FileNotFoundError(f"no such file or directory: {root}")
-    if root.is_file() and root.name.upper() == "DICOMDIR":
-        # Opening a DICOMDIR means opening the media it indexes.
-        root = root.parent
-    scan = _Scan(root)
-    files = _walk(root)
+    return scan_paths([path], progress)
+
+
+def scan_paths(paths: list[Path], progress: Callable[[int, int], None] | None = None) -> ScanResult:
+    """scan_path for several files and folders taken together (e.g. dropped on the viewer at once): their images
+    are grouped as if they lay in one folder, so an LE file and its recombined partner still make one view."""
+    roots = [Path(path) for path in paths]
+    if not roots:
+        raise ValueError("no path to scan")
+    for root in roots:
+        if not root.exists():
+            raise FileNotFoundError(f"no such file or directory: {root}")
+    # Opening a DICOMDIR means opening the media it indexes.
+    roots = [root.parent if root.is_file() and root.name.upper() == "DICOMDIR" else root for root in roots]
+    scan = _Scan(roots[0] if len(roots) == 1 else Path(os.path.commonpath(roots)))
+    files = list(dict.fromkeys(file for root in roots for file in _walk(root)))
     for done, file in enumerate(files, start=1):
         scan.add_file(file)
         if progress is not None:
