@@ -1,0 +1,196 @@
+"""Opening a study off the UI thread: scan the headers, then decode the images, the view on screen first.
+
+Work runs on a small QThreadPool; results travel back as queued signals, so every slot runs on the UI thread.
+Each open starts a new generation: results of an earlier open that arrive late are dropped, which makes opening
+another study while one is still loading safe without cancelling running decodes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from cemviewer.imaging.thumbnail import thumbnail
+from cemviewer.imaging.windowing import WindowState
+from cemviewer.study.loader import scan_paths
+from cemviewer.study.model import ImageRef, ScanResult, Study, View
+from cemviewer.study.pixels import ImageLoadError, load_image
+
+THUMBNAIL_SIDE = 256
+# Two decodes at once: the LE and recombined image of the first view arrive together, and the machine keeps a core
+# for the UI on a dual-core workstation.
+MAX_PARALLEL_DECODES = 2
+
+
+@dataclass
+class LoadedImage:
+    window: WindowState  # holds the decoded MammoImage
+    thumbnail: np.ndarray  # uint8, at the image's default window
+
+    @property
+    def ref(self) -> ImageRef:
+        return self.window.image.ref
+
+
+def decode(ref: ImageRef) -> LoadedImage:
+    """Everything the viewer needs of one image, computed once here rather than on the UI thread."""
+    window = WindowState(load_image(ref))
+    return LoadedImage(window, thumbnail(window.image.pixels, window.mapping(), THUMBNAIL_SIDE))
+
+
+class StudyLoader(QObject):
+    progress = Signal(str, int, int)  # what is being done, done, total
+    scanned = Signal(object)  # ScanResult with at least one study
+    openFailed = Signal(str)  # nothing to show: missing path, no mammograms, unreadable folder
+    imageLoaded = Signal(object)  # LoadedImage
+    imageFailed = Signal(object, str)  # ImageRef, reason
+    idle = Signal()  # the last queued image of the study is done
+
+    # Worker threads report through these; the first argument is the generation that asked.
+    _scanProgress = Signal(int, int, int)
+    _scanDone = Signal(int, object)
+    _scanError = Signal(int, str)
+    _imageDone = Signal(int, object)
+    _imageError = Signal(int, object, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(MAX_PARALLEL_DECODES)
+        self._generation = 0
+        self._pending: deque[ImageRef] = deque()
+        self._running = 0
+        self._done = 0
+        self._total = 0
+        self._scanProgress.connect(self._on_scan_progress)
+        self._scanDone.connect(self._on_scan_done)
+        self._scanError.connect(self._on_scan_error)
+        self._imageDone.connect(self._on_image_done)
+        self._imageError.connect(self._on_image_error)
+
+    def open_paths(self, paths: list[Path]) -> None:
+        """Scan files and folders together (one path: a folder, a DICOMDIR or a file)."""
+        self._start_scan(lambda: list(paths))
+
+    def open_with(self, locate: Callable[[], list[Path]]) -> None:
+        """Scan what `locate` returns, calling it on a worker too (e.g. to write the demo study on first use)."""
+        self._start_scan(locate)
+
+    def load_study(self, study: Study, first: View | None = None, done: Collection[ImageRef] = ()) -> None:
+        """Decode the images of `study` not in `done`, those of `first` (default: its first view) before the
+        others. Replaces whatever was being loaded."""
+        self._new_generation()
+        first = first or (study.views[0] if study.views else None)
+        views = ([first] if first else []) + [view for view in study.views if view is not first]
+        self._pending.extend(ref for view in views for ref in view.images() if ref not in done)
+        self._total = len(self._pending)
+        self._start_decodes()
+
+    def prioritize(self, view: View) -> None:
+        """Move `view`'s images not yet started to the front of the queue (the user just selected it)."""
+        wanted = [ref for ref in self._pending if ref in view.images()]
+        for ref in reversed(wanted):
+            self._pending.remove(ref)
+            self._pending.appendleft(ref)
+
+    def shutdown(self) -> None:
+        """Drop queued work and wait for the decodes in flight; call before the window goes away."""
+        self._new_generation()
+        self._pool.waitForDone()
+
+    def _new_generation(self) -> None:
+        """Forget the work of earlier opens; their decodes in flight finish unheard."""
+        self._generation += 1
+        self._pending.clear()
+        self._running = self._done = self._total = 0
+
+    def _start_scan(self, locate: Callable[[], list[Path]]) -> None:
+        self._new_generation()
+        generation = self._generation
+        self.progress.emit("Scanning", 0, 0)
+        self._pool.start(lambda: self._scan(generation, locate))
+
+    def _scan(self, generation: int, locate: Callable[[], list[Path]]) -> None:
+        """Worker thread."""
+        try:
+            paths = locate()
+            result = scan_paths(paths, progress=lambda done, total: self._scanProgress.emit(generation, done, total))
+        except FileNotFoundError as error:
+            self._scanError.emit(generation, f"Cannot open: {error.args[0] if error.args else error}")
+        except OSError as error:
+            self._scanError.emit(generation, f"Cannot read {error.filename or 'the study'}: {error.strerror or error}")
+        except Exception as error:  # noqa: BLE001 - whatever went wrong, the window must learn of it and live on
+            self._scanError.emit(generation, f"Opening failed: {type(error).__name__}: {error}")
+        else:
+            self._scanDone.emit(generation, result)
+
+    def _on_scan_progress(self, generation: int, done: int, total: int) -> None:
+        if generation == self._generation:
+            self.progress.emit("Scanning", done, total)
+
+    def _on_scan_error(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self.openFailed.emit(message)
+
+    def _on_scan_done(self, generation: int, result: ScanResult) -> None:
+        if generation != self._generation:
+            return
+        if not result.studies:
+            self.openFailed.emit(_nothing_found(result))
+            return
+        self.scanned.emit(result)
+        self.load_study(result.studies[0])
+
+    def _start_decodes(self) -> None:
+        generation = self._generation
+        while self._pending and self._running < MAX_PARALLEL_DECODES:
+            ref = self._pending.popleft()
+            self._running += 1
+            self._pool.start(lambda ref=ref: self._decode(generation, ref))
+        if not self._pending and not self._running:
+            self.idle.emit()
+
+    def _decode(self, generation: int, ref: ImageRef) -> None:
+        """Worker thread."""
+        try:
+            loaded = decode(ref)
+        except ImageLoadError as error:
+            self._imageError.emit(generation, ref, str(error))
+        except MemoryError:
+            self._imageError.emit(generation, ref, f"{ref.path}: not enough memory to decode the image")
+        except Exception as error:  # noqa: BLE001 - one bad image must not stop the others
+            self._imageError.emit(generation, ref, f"{ref.path}: {type(error).__name__}: {error}")
+        else:
+            self._imageDone.emit(generation, loaded)
+
+    def _finish_one(self) -> None:
+        self._running -= 1
+        self._done += 1
+        self.progress.emit("Loading images", self._done, self._total)
+        self._start_decodes()
+
+    def _on_image_done(self, generation: int, loaded: LoadedImage) -> None:
+        if generation != self._generation:
+            return
+        self.imageLoaded.emit(loaded)
+        self._finish_one()
+
+    def _on_image_error(self, generation: int, ref: ImageRef, message: str) -> None:
+        if generation != self._generation:
+            return
+        self.imageFailed.emit(ref, message)
+        self._finish_one()
+
+
+def _nothing_found(result: ScanResult) -> str:
+    message = f"No CEM mammograms found in {result.root}"
+    if result.skipped:
+        reasons = sorted({item.reason for item in result.skipped})
+        message += f" ({len(result.skipped)} file{'s' if len(result.skipped) > 1 else ''} skipped: "
+        message += "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "") + ")"
+    return message

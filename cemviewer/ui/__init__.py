@@ -1,0 +1,1 @@
+"""PySide6 + pyqtgraph widgets of the viewer: they present the core's results and forward the user's requests."""

@@ -1,0 +1,52 @@
+"""Every command of the viewer, with its menu and keys: the one table the menus, the shortcuts and the
+Help ▸ Shortcuts dialog are all built from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cemviewer.study.loader import HANGING_ORDER
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    key: str  # names the window's handler for it
+    menu: str
+    text: str
+    shortcuts: tuple[str, ...] = ()
+    checkable: bool = False
+
+
+# Window presets are numbered as the file lists them; how many the viewer offers keys for.
+FILE_PRESET_KEYS = 3
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("open", "File", "Open study…", ("Ctrl+O",)),
+    ActionSpec("open_demo", "File", "Open demo study"),
+    ActionSpec("quit", "File", "Quit", ("Ctrl+Q",)),
+    ActionSpec("next_view", "View", "Next view", ("PgDown", "Right")),
+    ActionSpec("previous_view", "View", "Previous view", ("PgUp", "Left")),
+    *(ActionSpec(f"view_{name}", "View", f"Show {name}", (str(number),))
+      for number, name in enumerate(HANGING_ORDER, start=1)),
+    ActionSpec("fit", "View", "Zoom to fit", ("F",)),
+    ActionSpec("one_to_one", "View", "Zoom 1:1 (one image pixel per screen pixel)", ("A",)),
+    ActionSpec("linked_cursor", "View", "Linked cursor", ("C",), checkable=True),
+    ActionSpec("full_screen", "View", "Full screen", ("F11",), checkable=True),
+    ActionSpec("invert", "Image", "Invert grey levels", ("I",), checkable=True),
+    ActionSpec("reset_window", "Image", "Reset window/level", ("R",)),
+    *(ActionSpec(f"preset_{number}", "Image", f"Window preset {number} from the file", (f"F{number}",))
+      for number in range(1, FILE_PRESET_KEYS + 1)),
+    ActionSpec("auto_window", "Image", "Automatic window (from the breast's values)", (f"F{FILE_PRESET_KEYS + 1}",)),
+    ActionSpec("shortcuts", "Help", "Keyboard and mouse shortcuts", ("?",)),
+)
+
+MENUS = ("File", "View", "Image", "Help")
+
+MOUSE_BINDINGS: tuple[tuple[str, str], ...] = (
+    ("Left drag", "Pan (both images move together)"),
+    ("Middle drag", "Pan"),
+    ("Wheel", "Zoom about the cursor"),
+    ("Right drag", "Window/level: right/left widens/narrows the window, down/up darkens/brightens"),
+    ("Click a thumbnail", "Show that view"),
+    ("Drop folders or files", "Open them as one study"),
+)

@@ -1,0 +1,178 @@
+"""Side panel: who and what the study is, the images of the current view, and what was left out and why."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cemviewer.study.model import ImageRef, MammoImage, ScanResult, Study, View
+from cemviewer.ui import theme
+from cemviewer.ui.dicom_text import age, dicom_date, person_name, sex
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    cells = "".join(
+        f"<tr><td style='color:{theme.DIM_TEXT}; padding-right:8px'>{escape(k)}</td><td>{escape(v)}</td></tr>"
+        for k, v in rows if v
+    )
+    return f"<table cellspacing='0' cellpadding='1'>{cells}</table>"
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text.upper())
+    label.setStyleSheet(f"color: {theme.DIM_TEXT}; font-size: 9pt; letter-spacing: 1px; margin-top: 8px;")
+    return label
+
+
+def _rich_label() -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def study_title(study: Study) -> str:
+    """One line naming a study, for the window title and the study chooser."""
+    parts = [person_name(study.patient.patient_name) or study.patient.patient_id, dicom_date(study.study_date),
+             study.study_description]
+    return " · ".join(part for part in parts if part) or study.study_uid
+
+
+def patient_rows(study: Study) -> list[tuple[str, str]]:
+    patient = study.patient
+    return [
+        ("Name", person_name(patient.patient_name)),
+        ("ID", patient.patient_id),
+        ("Born", dicom_date(patient.birth_date)),
+        ("Age", age(patient.age, patient.birth_date, study.study_date)),
+        ("Sex", sex(patient.sex)),
+    ]
+
+
+def study_rows(study: Study) -> list[tuple[str, str]]:
+    device = " ".join(part for part in (study.manufacturer, study.model_name) if part)
+    return [
+        ("Date", dicom_date(study.study_date)),
+        ("Accession", study.accession_number),
+        ("Description", study.study_description),
+        ("Institution", study.institution),
+        ("Device", device),
+        ("Views", ", ".join(view.name for view in study.views)),
+    ]
+
+
+def image_rows(label: str, ref: ImageRef | None, image: MammoImage | None) -> list[tuple[str, str]]:
+    if ref is None:
+        return [(label, "none in this view")]
+    size = f"{ref.columns} × {ref.rows} px"
+    if image is not None and image.spacing_mm:
+        row_mm, column_mm = image.spacing_mm
+        size += f", {column_mm:g} × {row_mm:g} mm/px"
+    elif image is not None:
+        size += ", no pixel spacing in the file"
+    return [(label, ref.path.name), ("", size)]
+
+
+class InfoPanel(QWidget):
+    studyChosen = Signal(int)  # index into the scan's studies
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.study_chooser = QComboBox()
+        self.study_chooser.setVisible(False)
+        self.study_chooser.activated.connect(self.studyChosen)
+        self.patient = _rich_label()
+        self.study = _rich_label()
+        self.images = _rich_label()
+        self.notes = _rich_label()
+        self.notes.setStyleSheet(f"color: {theme.ACCENT};")
+        self.skipped_toggle = QToolButton()
+        self.skipped_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.skipped_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.skipped_toggle.setCheckable(True)
+        self.skipped_toggle.setAutoRaise(True)
+        self.skipped_toggle.toggled.connect(self._show_skipped_list)
+        self.skipped_list = QTreeWidget()
+        self.skipped_list.setHeaderLabels(["File", "Reason"])
+        self.skipped_list.setRootIsDecorated(False)
+        self.skipped_list.setWordWrap(True)
+        self.skipped_list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.skipped_list.setVisible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.setSpacing(2)
+        layout.addWidget(self.study_chooser)
+        for heading, widget in (("Patient", self.patient), ("Study", self.study), ("Current view", self.images)):
+            layout.addWidget(_heading(heading))
+            layout.addWidget(widget)
+        layout.addWidget(self.notes)
+        layout.addWidget(self.skipped_toggle)
+        layout.addWidget(self.skipped_list, stretch=1)
+        layout.addStretch()
+        self.show_scan(None, None)
+
+    def show_scan(self, result: ScanResult | None, study: Study | None) -> None:
+        self.study_chooser.clear()
+        studies = result.studies if result else []
+        self.study_chooser.setVisible(len(studies) > 1)
+        for candidate in studies:
+            self.study_chooser.addItem(study_title(candidate))
+        if study is not None and study in studies:
+            self.study_chooser.setCurrentIndex(studies.index(study))
+        self.patient.setText(_table(patient_rows(study)) if study else "No study open")
+        self.study.setText(_table(study_rows(study)) if study else "")
+        self.images.setText("")
+        notes = result.notes if result else []
+        self.notes.setText("<br>".join(escape(note) for note in notes))
+        self.notes.setVisible(bool(notes))
+        self._fill_skipped(result)
+
+    def show_view(self, view: View | None, images: dict[ImageRef, MammoImage]) -> None:
+        if view is None:
+            self.images.setText("")
+            return
+        rows = [("View", view.name)]
+        for label, ref in (("Low energy", view.low_energy), ("Recombined", view.recombined)):
+            rows += image_rows(label, ref, images.get(ref) if ref else None)
+        self.images.setText(_table(rows))
+
+    def _fill_skipped(self, result: ScanResult | None) -> None:
+        self.skipped_list.clear()
+        skipped = result.skipped if result else []
+        base = result.root if result else None
+        for item in skipped:
+            name = _relative(item.path, base)
+            row = QTreeWidgetItem([name, item.reason])
+            row.setToolTip(0, str(item.path))
+            row.setToolTip(1, item.reason)
+            self.skipped_list.addTopLevelItem(row)
+        self.skipped_toggle.setText(f"Skipped files ({len(skipped)})")
+        self.skipped_toggle.setVisible(bool(skipped))
+        self.skipped_toggle.setChecked(False)
+        self._show_skipped_list(False)
+
+    def _show_skipped_list(self, shown: bool) -> None:
+        self.skipped_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.skipped_list.setVisible(shown)
+
+
+def _relative(path, base) -> str:
+    if base is not None:
+        try:
+            return str(path.relative_to(base if base.is_dir() else base.parent))
+        except ValueError:
+            pass
+    return str(path)

@@ -1,0 +1,363 @@
+"""The viewer's main window: the image pair in the middle, views and study information in a narrow column on the
+left, readout and progress in the status bar. It wires the widgets to the background loader and holds what is
+open; the maths lives in cemviewer.imaging and the loading in cemviewer.services."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cemviewer.services.study_loader import LoadedImage, StudyLoader
+from cemviewer.study.loader import HANGING_ORDER
+from cemviewer.study.model import ImageRef, ScanResult, Study, View
+from cemviewer.ui.actions import ACTIONS, FILE_PRESET_KEYS, MENUS
+from cemviewer.ui.info_panel import InfoPanel, study_title
+from cemviewer.ui.message_bar import MessageBar
+from cemviewer.ui.overview import ViewOverview
+from cemviewer.ui.pair_view import LOW_ENERGY_TITLE, RECOMBINED_TITLE, PairView, PaneContent
+from cemviewer.ui.recent import RecentStudies, default_settings
+from cemviewer.ui.shortcuts_dialog import ShortcutsDialog
+
+APP_NAME = "cemviewer"
+SIDE_COLUMN_WIDTH = 280
+LOADING_TEXT = "Loading…"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_NAME)
+        self.recent = RecentStudies(settings or default_settings())
+        self.loader = StudyLoader(self)
+        self.scan: ScanResult | None = None
+        self.study: Study | None = None
+        self.view_name: str | None = None
+        self.loaded: dict[ImageRef, LoadedImage] = {}
+        self.failed: dict[ImageRef, str] = {}
+        self.inverted = False
+        self._recent_candidate: str | None = None  # what a successful scan adds to File ▸ Recent
+        self._shortcuts_dialog: ShortcutsDialog | None = None
+
+        self.pair = PairView()
+        self.message_bar = MessageBar()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.message_bar)
+        column.addWidget(self.pair, stretch=1)
+        self.setCentralWidget(central)
+
+        self.overview = ViewOverview()
+        self.info = InfoPanel()
+        self._views_dock = self._dock("Views", self.overview, "views")
+        info_scroll = QScrollArea()
+        info_scroll.setWidget(self.info)
+        info_scroll.setWidgetResizable(True)
+        info_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self._info_dock = self._dock("Study", info_scroll, "study")
+        self.splitDockWidget(self._views_dock, self._info_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self._views_dock], [SIDE_COLUMN_WIDTH], Qt.Orientation.Horizontal)
+
+        self.readout = QLabel()
+        self.readout.setMinimumWidth(560)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setVisible(False)
+        self.statusBar().addPermanentWidget(self.readout)
+        self.statusBar().addPermanentWidget(self.progress)
+
+        self.actions_by_key = self._build_actions()
+        self.recent_menu = QMenu("Recent studies", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._menus["File"].insertMenu(self.actions_by_key["quit"], self.recent_menu)
+        self._menus["File"].insertSeparator(self.actions_by_key["quit"])
+        self._fill_recent_menu()
+        self.actions_by_key["linked_cursor"].setChecked(True)
+
+        self.loader.progress.connect(self._on_progress)
+        self.loader.scanned.connect(self._on_scanned)
+        self.loader.openFailed.connect(self._on_open_failed)
+        self.loader.imageLoaded.connect(self._on_image_loaded)
+        self.loader.imageFailed.connect(self._on_image_failed)
+        self.loader.idle.connect(self._on_idle)
+        self.overview.viewSelected.connect(self.select_view)
+        self.info.studyChosen.connect(self._choose_study)
+        self.pair.cursorMoved.connect(self.readout.setText)
+        self.setAcceptDrops(True)
+        self._show_nothing()
+
+    # --- building -------------------------------------------------------------------------------------------
+
+    def _dock(self, title: str, widget: QWidget, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        return dock
+
+    def _handlers(self) -> dict[str, Callable[[], None]]:
+        handlers = {
+            "open": self.choose_and_open,
+            "open_demo": self.open_demo,
+            "quit": self.close,
+            "next_view": partial(self.step_view, 1),
+            "previous_view": partial(self.step_view, -1),
+            "fit": self.pair.fit,
+            "one_to_one": self.pair.one_to_one,
+            "linked_cursor": lambda: self.pair.set_linked_cursor(self.actions_by_key["linked_cursor"].isChecked()),
+            "full_screen": self._toggle_full_screen,
+            "invert": lambda: self.set_inverted(self.actions_by_key["invert"].isChecked()),
+            "reset_window": self.reset_windows,
+            "auto_window": self.auto_windows,
+            "shortcuts": self.show_shortcuts,
+        }
+        handlers.update({f"view_{name}": partial(self.select_view, name) for name in HANGING_ORDER})
+        handlers.update({f"preset_{n}": partial(self.apply_preset, n - 1) for n in range(1, FILE_PRESET_KEYS + 1)})
+        return handlers
+
+    def _build_actions(self) -> dict[str, QAction]:
+        handlers = self._handlers()
+        self._menus = {name: self.menuBar().addMenu(name) for name in MENUS}
+        actions = {}
+        for spec in ACTIONS:
+            action = QAction(spec.text, self)
+            action.setShortcuts([QKeySequence(keys) for keys in spec.shortcuts])
+            action.setCheckable(spec.checkable)
+            action.triggered.connect(lambda _checked=False, handler=handlers[spec.key]: handler())
+            self._menus[spec.menu].addAction(action)
+            self.addAction(action)  # keeps the keys working in full screen
+            actions[spec.key] = action
+        return actions
+
+    # --- opening --------------------------------------------------------------------------------------------
+
+    def choose_and_open(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a study folder (or a CD / DICOMDIR folder)")
+        if folder:
+            self.open_paths([Path(folder)])
+
+    def open_paths(self, paths: list[Path]) -> None:
+        """Open files and folders as one study; a single path is remembered in File ▸ Recent once it opens."""
+        self._recent_candidate = str(paths[0]) if len(paths) == 1 else None
+        shown = str(paths[0]) if len(paths) == 1 else f"{len(paths)} dropped items"
+        self.statusBar().showMessage(f"Opening {shown}…")
+        self.loader.open_paths(paths)
+
+    def open_demo(self) -> None:
+        from cemviewer.synth.demo import demo_study_path
+
+        self._recent_candidate = None
+        self.statusBar().showMessage("Opening the demo study (written once on first use)…")
+        self.loader.open_with(lambda: [demo_study_path()])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent.paths()
+        for path in paths:
+            self.recent_menu.addAction(path, partial(self.open_paths, [Path(path)]))
+        if paths:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", self.recent.clear)
+        else:
+            self.recent_menu.addAction("No recent studies").setEnabled(False)
+
+    def dragEnterEvent(self, event) -> None:
+        if _local_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = _local_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    # --- loader results -------------------------------------------------------------------------------------
+
+    def _on_progress(self, what: str, done: int, total: int) -> None:
+        self.progress.setVisible(True)
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{what} {done}/{total}" if total else what)
+
+    def _on_scanned(self, scan: ScanResult) -> None:
+        self.scan = scan
+        if self._recent_candidate:
+            self.recent.add(self._recent_candidate)
+        self._show_study(scan.studies[0])
+        found = f"{len(scan.studies)} studies found; showing the first. " if len(scan.studies) > 1 else ""
+        self.statusBar().showMessage(f"{found}Loading {study_title(scan.studies[0])}…")
+
+    def _choose_study(self, index: int) -> None:
+        if self.scan and 0 <= index < len(self.scan.studies) and self.scan.studies[index] is not self.study:
+            self._show_study(self.scan.studies[index])
+            self.loader.load_study(self.study)
+
+    def _show_study(self, study: Study) -> None:
+        self.study = study
+        self.loaded.clear()
+        self.failed.clear()
+        self.message_bar.dismiss()
+        self.setWindowTitle(f"{study_title(study)} — {APP_NAME}")
+        self.overview.set_study(study)
+        self.info.show_scan(self.scan, study)
+        self.pair.show_nothing()
+        self.view_name = None
+        if study.views:
+            self.select_view(study.views[0].name)
+
+    def _on_open_failed(self, message: str) -> None:
+        self.message_bar.show_error(message)
+        self.statusBar().showMessage(message)
+        self.progress.setVisible(False)
+        if self.study is not None and len(self.loaded) + len(self.failed) < len(self.study.images()):
+            # The failed open took the loader's queue; finish the study still on screen.
+            self.loader.load_study(self.study, self.current_view(), done=self.loaded.keys() | self.failed.keys())
+
+    def _on_image_loaded(self, loaded: LoadedImage) -> None:
+        self.loaded[loaded.ref] = loaded
+        loaded.window.user_inverted = self.inverted
+        view = self._view_of(loaded.ref)
+        if view is not None and _thumbnail_source(view) == loaded.ref:
+            self.overview.set_thumbnail(view.name, loaded.thumbnail)
+        if view is not None and view.name == self.view_name:
+            self._show_current()
+
+    def _on_image_failed(self, ref: ImageRef, message: str) -> None:
+        self.failed[ref] = message
+        self.message_bar.show_error(message)
+        self.statusBar().showMessage(message)
+        view = self._view_of(ref)
+        if view is not None and view.name == self.view_name:
+            self._show_current()
+
+    def _on_idle(self) -> None:
+        self.progress.setVisible(False)
+        if self.study is not None:
+            problems = f", {len(self.failed)} could not be shown" if self.failed else ""
+            self.statusBar().showMessage(f"{len(self.loaded)} images loaded{problems}", 5000)
+
+    # --- views ----------------------------------------------------------------------------------------------
+
+    def current_view(self) -> View | None:
+        return self.study.view(self.view_name) if self.study and self.view_name else None
+
+    def select_view(self, name: str) -> None:
+        view = self.study.view(name) if self.study else None
+        if view is None:
+            self.statusBar().showMessage(f"No {name} view in this study", 3000)
+            return
+        self.view_name = name
+        self.overview.set_current(name)
+        self.loader.prioritize(view)
+        self._show_current()
+
+    def step_view(self, step: int) -> None:
+        if not self.study or not self.study.views:
+            return
+        names = [view.name for view in self.study.views]
+        index = names.index(self.view_name) if self.view_name in names else -step
+        self.select_view(names[(index + step) % len(names)])
+
+    def _show_current(self) -> None:
+        view = self.current_view()
+        if view is None:
+            return
+        self.pair.show_pair(view.name, self._content(view.low_energy, LOW_ENERGY_TITLE, view),
+                            self._content(view.recombined, RECOMBINED_TITLE, view))
+        self.info.show_view(view, {ref: loaded.window.image for ref, loaded in self.loaded.items()})
+
+    def _content(self, ref: ImageRef | None, title: str, view: View) -> PaneContent:
+        if ref is None:
+            return f"No {title.lower()} image for {view.name}"
+        if ref in self.loaded:
+            return self.loaded[ref].window
+        if ref in self.failed:
+            return f"Cannot display the {title.lower()} image\n{textwrap.fill(self.failed[ref], 60)}"
+        return LOADING_TEXT
+
+    def _view_of(self, ref: ImageRef) -> View | None:
+        if self.study is None:
+            return None
+        return next((view for view in self.study.views if ref in view.images()), None)
+
+    def _show_nothing(self) -> None:
+        self.pair.show_nothing()
+        self.info.show_scan(None, None)
+
+    # --- window/level and display ---------------------------------------------------------------------------
+
+    def _shown_windows(self):
+        return [pane.window for pane in self.pair.panes if pane.window is not None]
+
+    def set_inverted(self, inverted: bool) -> None:
+        self.inverted = inverted
+        self.actions_by_key["invert"].setChecked(inverted)
+        for loaded in self.loaded.values():
+            loaded.window.user_inverted = inverted
+        self.pair.refresh_windows()
+
+    def reset_windows(self) -> None:
+        for window in self._shown_windows():
+            window.reset()
+        self.pair.refresh_windows()
+
+    def auto_windows(self) -> None:
+        for window in self._shown_windows():
+            window.apply_auto()
+        self.pair.refresh_windows()
+
+    def apply_preset(self, index: int) -> None:
+        names = []
+        for window in self._shown_windows():
+            if window.apply_preset(index):
+                names.append(window.window.name or f"W {window.window.width:.0f} L {window.window.center:.0f}")
+        self.pair.refresh_windows()
+        if names:
+            self.statusBar().showMessage(f"Window preset {index + 1}: {' / '.join(names)}", 3000)
+        else:
+            self.statusBar().showMessage(f"These images have no window preset {index + 1}", 3000)
+
+    def _toggle_full_screen(self) -> None:
+        if self.actions_by_key["full_screen"].isChecked():
+            self.showFullScreen()
+        else:
+            self.showNormal()
+
+    def show_shortcuts(self) -> None:
+        if self._shortcuts_dialog is None:
+            self._shortcuts_dialog = ShortcutsDialog(self.actions_by_key, self)
+        self._shortcuts_dialog.show()
+        self._shortcuts_dialog.raise_()
+
+    def closeEvent(self, event) -> None:
+        self.loader.shutdown()
+        super().closeEvent(event)
+
+
+def _thumbnail_source(view: View) -> ImageRef | None:
+    """The overview shows the low-energy image: the anatomy the reader recognises a view by."""
+    return view.low_energy or view.recombined
+
+
+def _local_paths(mime) -> list[Path]:
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
+
