@@ -91,6 +91,10 @@ class StudyLoader(QObject):
         self._total = len(self._pending)
         self._start_decodes()
 
+    def queued(self) -> list[ImageRef]:
+        """The images waiting for a free worker, next first."""
+        return list(self._pending)
+
     def prioritize(self, view: View) -> None:
         """Move `view`'s images not yet started to the front of the queue (the user just selected it)."""
         wanted = [ref for ref in self._pending if ref in view.images()]

@@ -1,0 +1,141 @@
+"""The background study loader on real DICOM: order of arrival, errors, and opens that overtake each other."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+
+from cemviewer.services.study_loader import StudyLoader, decode
+from cemviewer.study.loader import scan_path
+from cemviewer.study.pixels import load_image
+
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def loader(qtbot):
+    loader = StudyLoader()
+    yield loader
+    loader.shutdown()
+
+
+def _record(loader: StudyLoader) -> dict[str, list]:
+    events: dict[str, list] = {"scanned": [], "loaded": [], "failed": [], "open_failed": [], "progress": []}
+    loader.scanned.connect(events["scanned"].append)
+    loader.imageLoaded.connect(events["loaded"].append)
+    loader.imageFailed.connect(lambda ref, message: events["failed"].append((ref, message)))
+    loader.openFailed.connect(events["open_failed"].append)
+    loader.progress.connect(lambda what, done, total: events["progress"].append((what, done, total)))
+    return events
+
+
+def test_the_first_view_arrives_first_then_every_other_image(qtbot, loader, synthetic_study):
+    events = _record(loader)
+    with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+        loader.open_paths([synthetic_study])
+    [scan] = events["scanned"]
+    [study] = scan.studies
+    first = study.views[0]
+    # Both of the first view's images are decoded at once, ahead of the others; either may finish first.
+    assert events["loaded"][0].ref in first.images()
+    assert {loaded.ref for loaded in events["loaded"]} == set(study.images())
+    assert ("Loading images", 8, 8) in events["progress"]
+    assert any(what == "Scanning" and done == total > 0 for what, done, total in events["progress"])
+
+
+def test_decoded_images_match_the_core_and_carry_a_thumbnail(synthetic_study):
+    [study] = scan_path(synthetic_study).studies
+    ref = study.view("LMLO").recombined
+    loaded = decode(ref)
+    assert np.array_equal(loaded.window.image.pixels, load_image(ref).pixels)
+    assert loaded.thumbnail.dtype == np.uint8 and max(loaded.thumbnail.shape) <= 256
+    assert loaded.thumbnail.max() > loaded.thumbnail.min()
+
+
+def test_a_selected_view_jumps_the_queue(qtbot, loader, synthetic_study):
+    [study] = scan_path(synthetic_study).studies
+    with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+        loader.load_study(study)  # RCC's two decodes start at once; the rest wait in hanging order
+        assert loader.queued() == [ref for name in ("LCC", "RMLO", "LMLO") for ref in study.view(name).images()]
+        loader.prioritize(study.view("LMLO"))
+        assert loader.queued()[:2] == study.view("LMLO").images()
+        assert loader.queued()[2:] == study.view("LCC").images() + study.view("RMLO").images()
+
+
+def test_images_already_shown_are_not_decoded_again(qtbot, loader, synthetic_study):
+    [study] = scan_path(synthetic_study).studies
+    events = _record(loader)
+    done = set(study.view("RCC").images())
+    with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+        loader.load_study(study, study.view("LCC"), done=done)
+        assert loader.queued() == study.view("RMLO").images() + study.view("LMLO").images()  # LCC's started
+    assert len(events["loaded"]) == 6 and not done & {loaded.ref for loaded in events["loaded"]}
+
+
+def test_a_missing_path_fails_with_its_name(qtbot, loader, tmp_path):
+    with qtbot.waitSignal(loader.openFailed, timeout=TIMEOUT_MS) as blocker:
+        loader.open_paths([tmp_path / "absent"])
+    assert blocker.args[0] == f"Cannot open: no such file or directory: {tmp_path / 'absent'}"
+
+
+def test_a_folder_of_other_files_fails_with_the_reasons(qtbot, loader, tmp_path):
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "b.txt").write_text("y")
+    with qtbot.waitSignal(loader.openFailed, timeout=TIMEOUT_MS) as blocker:
+        loader.open_paths([tmp_path])
+    assert blocker.args[0] == f"No CEM mammograms found in {tmp_path} (2 files skipped: not a DICOM file)"
+
+
+def test_a_corrupt_image_fails_alone(qtbot, loader, synthetic_study, tmp_path):
+    study_dir = Path(shutil.copytree(synthetic_study, tmp_path / "study"))
+    [study] = scan_path(study_dir).studies
+    broken = study.view("RMLO").low_energy.path
+    dataset = pydicom.dcmread(broken)
+    dataset.Columns += 8
+    dataset.save_as(broken)
+    events = _record(loader)
+    with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+        loader.open_paths([study_dir])
+    [(ref, message)] = events["failed"]
+    assert ref.path == broken and str(broken) in message
+    assert len(events["loaded"]) == 7
+
+
+def test_a_later_open_overtakes_an_earlier_one(qtbot, loader, synthetic_study, tmp_path):
+    [study] = scan_path(synthetic_study).studies
+    lcc_only = tmp_path / "lcc"
+    lcc_only.mkdir()
+    for ref in study.view("LCC").images():
+        shutil.copy(ref.path, lcc_only / ref.path.name)
+    events = _record(loader)
+    loader.open_paths([synthetic_study])
+    with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+        loader.open_paths([lcc_only])
+    [scan] = events["scanned"]
+    assert scan.root == lcc_only
+    assert {loaded.ref.path.parent for loaded in events["loaded"]} == {lcc_only}
+
+
+def test_several_dropped_files_make_one_study(qtbot, loader, synthetic_study):
+    [study] = scan_path(synthetic_study).studies
+    events = _record(loader)
+    refs = [study.view("RCC").low_energy, study.view("RCC").recombined, study.view("LMLO").recombined]
+    with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+        loader.open_paths([ref.path for ref in refs])
+    [scan] = events["scanned"]
+    [opened] = scan.studies
+    assert [view.name for view in opened.views] == ["RCC", "LMLO"]
+    assert opened.view("RCC").low_energy and opened.view("RCC").recombined
+    assert any("LMLO" in note for note in scan.notes)
+
+
+def test_the_demo_is_located_on_the_worker(qtbot, loader, synthetic_study):
+    """open_with runs the locating step off the UI thread (the demo is written there on first use)."""
+    events = _record(loader)
+    with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+        loader.open_with(lambda: [synthetic_study])
+    assert len(events["loaded"]) == 8

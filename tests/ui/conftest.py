@@ -1,0 +1,47 @@
+"""Fixtures for driving the real main window offscreen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from cemviewer.ui.main_window import MainWindow
+
+LOAD_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def settings(tmp_path) -> QSettings:
+    """Settings in a file of the test's own, so the recent-studies list starts empty and stays private."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings) -> MainWindow:
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    yield win
+    win.loader.shutdown()
+
+
+@pytest.fixture
+def wait_for(qtbot):
+    """wait_for(signal): a context manager that waits for `signal` as long as opening a study may take."""
+    return lambda signal: qtbot.waitSignal(signal, timeout=LOAD_TIMEOUT_MS)
+
+
+@pytest.fixture
+def open_study(qtbot):
+    """open_study(window, *paths): open paths and wait until every image has been decoded (or has failed)."""
+
+    def open_and_wait(win: MainWindow, *paths: Path) -> None:
+        with qtbot.waitSignal(win.loader.idle, timeout=LOAD_TIMEOUT_MS):
+            win.open_paths(list(paths))
+
+    return open_and_wait
