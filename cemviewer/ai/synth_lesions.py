@@ -101,31 +101,57 @@ def study_crops(folder: Path) -> LesionCrops:
     return LesionCrops(crops, kinds, np.full(len(kinds), folder.name))
 
 
+@dataclass
+class TruthView:
+    """One view of a synthetic study as written: raw LE and recombined pixels, lesion labels and their kinds."""
+
+    laterality: str
+    view: str
+    le: np.ndarray  # float32 modality values, display orientation
+    rec: np.ndarray
+    labels: np.ndarray  # uint8: 0 background, lesion k = k (the same on LE and recombined)
+    kinds: dict[int, int]  # lesion id -> BENIGN | MALIGNANT
+
+    def lesion_mask(self, lesion_id: int) -> np.ndarray:
+        return self.labels == lesion_id
+
+
+def truth_views(folder: Path) -> list[TruthView]:
+    """The LE + recombined view pairs of a study written by write_study, with their truth."""
+    from cemviewer.synth.truth import StudyTruth
+
+    folder = Path(folder)
+    truth = StudyTruth.load(folder)
+    kinds = {lesion.id: MALIGNANT if lesion.malignant else BENIGN for lesion in truth.lesions}
+    pairs: dict[tuple[str, str], dict] = {}
+    for image in truth.images:
+        pairs.setdefault((image.laterality, image.view), {})[image.energy] = image
+    views = []
+    for (laterality, view), images in pairs.items():
+        if {"low_energy", "recombined"} <= images.keys():
+            labels = np.asarray(Image.open(folder / images["low_energy"].mask))
+            present = {int(i) for i in np.unique(labels[labels > 0])}
+            views.append(TruthView(laterality, view, _read_pixels(folder / images["low_energy"].file),
+                                   _read_pixels(folder / images["recombined"].file), labels,
+                                   {i: kinds[i] for i in present}))
+    return views
+
+
 def _cut_study(folder: Path) -> tuple[np.ndarray, np.ndarray]:
     from cemviewer.synth.truth import StudyTruth
 
     truth = StudyTruth.load(folder)
-    kind_of = {lesion.id: MALIGNANT if lesion.malignant else BENIGN for lesion in truth.lesions}
     rng = np.random.default_rng(truth.seed)
     crops, kinds = [], []
-    for (laterality, view), images in _view_pairs(truth).items():
-        le = normalise(_read_pixels(folder / images["low_energy"].file))
-        rec = normalise(_read_pixels(folder / images["recombined"].file))
-        labels = np.asarray(Image.open(folder / images["low_energy"].mask))
-        for lesion_id in np.unique(labels[labels > 0]):
-            crops.append(_cache_crop(le, rec, mask_box(labels == lesion_id)))
-            kinds.append(kind_of[int(lesion_id)])
-        for box in _normal_boxes(le, labels, truth.pixel_spacing_mm, rng):
+    for view in truth_views(folder):
+        le, rec = normalise(view.le), normalise(view.rec)
+        for lesion_id, kind in sorted(view.kinds.items()):
+            crops.append(_cache_crop(le, rec, mask_box(view.lesion_mask(lesion_id))))
+            kinds.append(kind)
+        for box in _normal_boxes(le, view.labels, truth.pixel_spacing_mm, rng):
             crops.append(_cache_crop(le, rec, box))
             kinds.append(NORMAL)
     return np.stack(crops).astype(np.float16), np.asarray(kinds, dtype=np.int8)
-
-
-def _view_pairs(truth) -> dict[tuple[str, str], dict]:
-    pairs: dict[tuple[str, str], dict] = {}
-    for image in truth.images:
-        pairs.setdefault((image.laterality, image.view), {})[image.energy] = image
-    return {key: images for key, images in pairs.items() if {"low_energy", "recombined"} <= images.keys()}
 
 
 def _read_pixels(path: Path) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Training of the malignancy classifier on lesion crops of synthetic studies with known truth; seeded, resumable.
 
 Studies (never single lesions: the views of one study share its lesions) are split train / validation / test.
-Validation picks the best epoch; the test studies are left untouched for the AUC of the model card. Crops come
+Validation picks the best epoch by benign-vs-malignant AUC; the test studies are left untouched for the AUC of the model card. Crops come
 from the per-study cache of `cemviewer.ai.synth_lesions`, cut wider than the network crop (CACHE_ZOOM), so the
 augmentation can vary context, position, rotation and flips with one affine resampling per batch.
 A checkpoint is written after every epoch (<out>.ckpt); `resume` continues from it.
@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from cemviewer.ai.classifier import WIDTHS, LesionNet, pick_device, save_classifier
 from cemviewer.ai.crops import CONTEXT, CROP_SIZE, MIN_SIDE_FRACTION
-from cemviewer.ai.synth_lesions import CACHE_ZOOM, MALIGNANT, LesionCrops, load_crops
+from cemviewer.ai.synth_lesions import BENIGN, CACHE_ZOOM, MALIGNANT, NORMAL, LesionCrops, load_crops
 
 SPLIT_FRACTIONS = {"train": 0.7, "val": 0.1, "test": 0.2}
 DEFAULT_EPOCHS = 14
@@ -185,7 +185,7 @@ def train_classifier(data_dir: Path, out: Path, *, seed: int = 0, epochs: int | 
             optimiser.step()
             losses.append(float(loss.detach()))
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
-        val_auc = auc(val.kind == MALIGNANT, _predict(network, val.crops, device))
+        val_auc = auc(val.kind[val.kind > NORMAL] == MALIGNANT, _predict(network, val.crops[val.kind > NORMAL], device))
         state["history"].append({"epoch": epoch, "loss": float(np.mean(losses)), "val_auc": val_auc,
                                  "seconds": time.perf_counter() - epoch_start})
         print(f"epoch {epoch}: loss {np.mean(losses):.4f}, validation AUC {val_auc:.4f}", file=sys.stderr)
@@ -211,7 +211,7 @@ def train_classifier(data_dir: Path, out: Path, *, seed: int = 0, epochs: int | 
 def _evaluate(network: LesionNet, device: torch.device, split: dict, data: LesionCrops, test: LesionCrops,
               state: dict, seed: int) -> dict:
     scores = _predict(network, test.crops, device)
-    is_lesion = test.kind > 0
+    is_lesion = test.kind > NORMAL
     lesion_auc = bootstrap_auc(test.kind[is_lesion] == MALIGNANT, scores[is_lesion], test.study[is_lesion], seed=seed)
     all_auc = bootstrap_auc(test.kind == MALIGNANT, scores, test.study, seed=seed)
     return {
@@ -221,8 +221,45 @@ def _evaluate(network: LesionNet, device: torch.device, split: dict, data: Lesio
         "training_seconds": state["seconds"],
         "history": state["history"],
         "studies": {name: len(studies) for name, studies in split.items()},
-        "crops": {kind: int((data.kind == value).sum()) for kind, value in (("normal", 0), ("benign", 1), ("malignant", 2))},
-        "test_crops": {kind: int((test.kind == value).sum()) for kind, value in (("normal", 0), ("benign", 1), ("malignant", 2))},
+        "crops": _counts(data),
+        "test_crops": _counts(test),
         "test_auc_benign_vs_malignant": {"auc": lesion_auc[0], "ci95": [lesion_auc[1], lesion_auc[2]]},
         "test_auc_including_normal_tissue": {"auc": all_auc[0], "ci95": [all_auc[1], all_auc[2]]},
     }
+
+
+def _counts(crops: LesionCrops) -> dict[str, int]:
+    return {name: int((crops.kind == kind).sum()) for name, kind in (("normal", NORMAL), ("benign", BENIGN),
+                                                                      ("malignant", MALIGNANT))}
+
+
+def real_malignant_check(classifier_path: Path, index_csv: Path) -> dict:
+    """Probabilities the classifier gives the outlined lesions of a real CDD-CESM-layout dataset.
+
+    That data holds malignant lesions only, so this measures sensitivity at 0.5 on real images, not AUC: a check of
+    how far training on synthetic lesions carries to real ones. Lesions: connected components of the recombined
+    outline (the LE outline when the view has no recombined mask).
+    """
+    from scipy import ndimage
+
+    from cemviewer.ai.cdd_index import pair_views, read_index
+    from cemviewer.ai.classifier import MalignancyClassifier, normalised_pair
+    from cemviewer.ai.instances import CONNECTIVITY
+    from cemviewer.ai.preprocess import read_image
+
+    classifier = MalignancyClassifier.load(classifier_path)
+    rows, _ = read_index(index_csv)
+    pairs, _ = pair_views(rows)
+    scores = []
+    for pair in tqdm(pairs, desc="real views", unit="view", file=sys.stderr):
+        outlined = next((row for row in (pair.recombined, pair.low_energy) if row is not None and row.mask), None)
+        if outlined is None:
+            continue
+        le, rec = normalised_pair(*(read_image(row.image) if row is not None else None
+                                    for row in (pair.low_energy, pair.recombined)))
+        labels, count = ndimage.label(read_image(outlined.mask) > 0, structure=CONNECTIVITY)
+        if count:
+            scores.extend(classifier.predict_lesions(le, rec, [labels == i for i in range(1, count + 1)]).tolist())
+    scores = np.asarray(scores)
+    return {"lesions": int(scores.size), "median_probability": float(np.median(scores)) if scores.size else float("nan"),
+            "sensitivity_at_0.5": float((scores >= 0.5).mean()) if scores.size else float("nan")}

@@ -1,0 +1,83 @@
+"""Lesion AI timings on this machine: model load, and one full-size LE + recombined view pair through
+LesionAI.analyze (segmentation + malignancy classification + Grad-CAM++), stage by stage.
+
+The view pair is a synthetic study written as DICOM at the full detector size (2294 x 1914, 0.1 mm) and read back
+through the study loader, as the viewer reads it. Prints a Markdown table (medians over --repeats runs after one
+warm-up run; model load: median of --repeats loads).
+
+    .venv/bin/python benchmarks/bench_ai.py [--models DIR] [--repeats 5] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from cemviewer.ai.pipeline import LesionAI, default_models_dir
+from cemviewer.study.loader import scan_path
+from cemviewer.study.pixels import load_image
+from cemviewer.synth.study import write_study
+from cemviewer.synth.truth import StudyTruth
+
+STUDY_SEED = 7
+
+
+def _view_pair(folder: Path):
+    """Pixels of the first view holding a lesion, loaded like the viewer loads them."""
+    truth = StudyTruth.load(folder)
+    lesion_views = {(image.laterality, image.view) for lesion in truth.lesions for image in truth.images
+                    if image.file in {finding.file for finding in lesion.images}}
+    study = scan_path(folder).studies[0]
+    view = next(v for v in study.views if (v.laterality, v.view) in lesion_views)
+    return view.name, load_image(view.low_energy).pixels, load_image(view.recombined).pixels
+
+
+def _median_ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.0f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", type=Path, default=None, help=f"models folder (default {default_models_dir()})")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: CUDA when available)")
+    args = parser.parse_args()
+
+    load_times = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        ai = LesionAI.load(args.models, device=args.device)
+        load_times.append(time.perf_counter() - start)
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_study(Path(folder), seed=STUDY_SEED)
+        name, le, rec = _view_pair(Path(folder))
+
+    ai.analyze(le, rec)  # warm-up: the first call sets up the CPU kernels
+    stages: dict[str, list[float]] = {}
+    totals, lesion_counts = [], set()
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        findings = ai.analyze(le, rec)
+        totals.append(time.perf_counter() - start)
+        lesion_counts.add(len(findings.lesions))
+        for stage, seconds in findings.seconds.items():
+            stages.setdefault(stage, []).append(seconds)
+
+    print(f"Lesion AI, device {ai.device}, {torch.get_num_threads()} torch threads, view {name} "
+          f"{le.shape[1]} x {le.shape[0]} px, lesions found {sorted(lesion_counts)}, median of {args.repeats} runs\n")
+    print("| step | median ms |")
+    print("| --- | ---: |")
+    print(f"| model load (segmenter + classifier) | {_median_ms(load_times)} |")
+    for stage, values in stages.items():
+        print(f"| {stage} | {_median_ms(values)} |")
+    print(f"| **view pair total (analyze)** | **{_median_ms(totals)}** |")
+
+
+if __name__ == "__main__":
+    main()
