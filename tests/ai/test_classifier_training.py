@@ -14,8 +14,8 @@ from cemviewer.ai.train_classifier import auc, bootstrap_auc, split_studies, tra
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory):
     data = tmp_path_factory.mktemp("classifier_data")
-    # Seeds whose studies each hold a benign and a malignant lesion, whatever the split.
-    generate_studies(data, 4, first_seed=1, shape=(480, 400), spacing_mm=0.5)
+    # Seeds 4-7: each study holds a benign and a malignant lesion, so every split can train and validate.
+    generate_studies(data, 4, first_seed=4, shape=(480, 400), spacing_mm=0.5)
     return data
 
 
@@ -23,8 +23,8 @@ def test_studies_are_cut_into_cached_lesion_and_normal_crops(tiny_data):
     crops = load_crops(tiny_data)
     assert crops.crops.shape[1:] == (2, CACHE_SIZE, CACHE_SIZE)
     assert {NORMAL, BENIGN, MALIGNANT} <= set(crops.kind.tolist())
-    assert sorted(set(crops.study.tolist())) == ["study_1", "study_2", "study_3", "study_4"]
-    assert all((tiny_data / f"study_{seed}" / CACHE_FILE).is_file() for seed in range(1, 5))
+    assert sorted(set(crops.study.tolist())) == ["study_4", "study_5", "study_6", "study_7"]
+    assert all((tiny_data / f"study_{seed}" / CACHE_FILE).is_file() for seed in range(4, 8))
 
 
 def test_an_empty_data_folder_says_how_to_make_one(tmp_path):
@@ -32,7 +32,7 @@ def test_an_empty_data_folder_says_how_to_make_one(tmp_path):
         train_classifier(tmp_path, tmp_path / "classifier.pt", epochs=1)
 
 
-def test_one_epoch_then_resume_continues(tiny_data, tmp_path):
+def test_one_epoch_then_resume_continues(tiny_data, tmp_path, capsys):
     out = tmp_path / "classifier.pt"
     first = train_classifier(tiny_data, out, seed=3, epochs=1)
     assert first["epochs"] == 1 and len(first["history"]) == 1
@@ -40,9 +40,11 @@ def test_one_epoch_then_resume_continues(tiny_data, tmp_path):
     crop = torch.from_numpy(load_crops(tiny_data).crops[:2, :, 16:112, 16:112].astype(np.float32))
     assert np.all((classifier.probabilities(crop) >= 0) & (classifier.probabilities(crop) <= 1))
 
+    capsys.readouterr()
     second = train_classifier(tiny_data, out, seed=3, epochs=2, resume=True)
+    assert "resuming after epoch 1" in capsys.readouterr().err
     assert second["epochs"] == 2
-    assert second["history"][0] == first["history"][0]  # epoch 1 was not trained again
+    assert second["history"][0] == first["history"][0]  # epoch 1 was not trained again (same wall time)
     assert len(second["history"]) == 2
 
     restarted = train_classifier(tiny_data, out, seed=3, epochs=1, resume=False)
