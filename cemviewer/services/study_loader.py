@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from cemviewer.imaging.pyramid import build_pyramid
 from cemviewer.imaging.thumbnail import thumbnail
 from cemviewer.imaging.windowing import WindowState
 from cemviewer.study.loader import scan_paths
@@ -31,6 +32,7 @@ MAX_PARALLEL_DECODES = 2
 class LoadedImage:
     window: WindowState  # holds the decoded MammoImage
     thumbnail: np.ndarray  # uint8, at the image's default window
+    pyramid: list[np.ndarray]  # the pixels, then halved copies for drawing zoomed out
 
     @property
     def ref(self) -> ImageRef:
@@ -40,7 +42,8 @@ class LoadedImage:
 def decode(ref: ImageRef) -> LoadedImage:
     """Everything the viewer needs of one image, computed once here rather than on the UI thread."""
     window = WindowState(load_image(ref))
-    return LoadedImage(window, thumbnail(window.image.pixels, window.mapping(), THUMBNAIL_SIDE))
+    pixels = window.image.pixels
+    return LoadedImage(window, thumbnail(pixels, window.mapping(), THUMBNAIL_SIDE), build_pyramid(pixels))
 
 
 class StudyLoader(QObject):

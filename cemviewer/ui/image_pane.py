@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont
 
 from cemviewer.imaging.geometry import PixelGrid, value_at
+from cemviewer.imaging.pyramid import level_for
 from cemviewer.imaging.windowing import WindowState
+from cemviewer.services.study_loader import LoadedImage
 from cemviewer.ui import theme
 
 # Padding around a fitted image, as a fraction of its size: the skin line stays clear of the pane edge.
@@ -41,7 +44,9 @@ class ImagePane:
         self.viewbox = WindowingViewBox()
         layout.addItem(self.title, row=0, col=column)
         layout.addItem(self.viewbox, row=1, col=column)
-        self.image_item = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
+        # Zoomed out, a pre-halved level of the image is drawn (see cemviewer.imaging.pyramid) instead of letting
+        # pyqtgraph reduce the full image again on every window/level change.
+        self.image_item = pg.ImageItem(axisOrder="row-major", autoDownsample=False)
         self.viewbox.addItem(self.image_item)
         self.placeholder = pg.TextItem("", color=theme.DIM_TEXT, anchor=(0.5, 0.5))
         self.placeholder.setFont(QFont(QFont().family(), 13))
@@ -52,17 +57,19 @@ class ImagePane:
             line.setVisible(False)
             self.viewbox.addItem(line, ignoreBounds=True)
         self.viewbox.sigRangeChanged.connect(self._centre_placeholder)
+        self.viewbox.sigRangeChanged.connect(self._draw_level_for_zoom)
+        self.viewbox.sigResized.connect(self._draw_level_for_zoom)
         self.window: WindowState | None = None
         self.grid: PixelGrid | None = None
+        self.level: int | None = None  # the pyramid level on screen
+        self._pyramid: list[np.ndarray] = []
         self._view_name = ""
 
-    def show_image(self, view_name: str, window: WindowState, grid: PixelGrid) -> None:
+    def show_image(self, view_name: str, loaded: LoadedImage, grid: PixelGrid) -> None:
         self._view_name = view_name
-        if window is not self.window or grid != self.grid:
-            self.window, self.grid = window, grid
-            mapping = window.mapping()
-            self.image_item.setImage(window.image.pixels, levels=mapping.levels, lut=mapping.lut)
-            self.image_item.setRect(QRectF(0.0, 0.0, *grid.extent))
+        if loaded.window is not self.window or grid != self.grid:
+            self.window, self.grid, self._pyramid, self.level = loaded.window, grid, loaded.pyramid, None
+            self._draw_level_for_zoom()
         else:
             self.refresh_window()
         self.placeholder.setVisible(False)
@@ -70,7 +77,7 @@ class ImagePane:
 
     def show_placeholder(self, view_name: str, text: str) -> None:
         self._view_name = view_name
-        self.window, self.grid = None, None
+        self.window, self.grid, self._pyramid, self.level = None, None, [], None
         self.image_item.clear()
         self.placeholder.setText(text)
         self.placeholder.setVisible(True)
@@ -85,6 +92,24 @@ class ImagePane:
         self.image_item.setLookupTable(mapping.lut, update=False)
         self.image_item.setLevels(mapping.levels)
         self._update_title()
+
+    def _draw_level_for_zoom(self) -> None:
+        if self.window is None:
+            return
+        screen = self.viewbox.getViewWidget()
+        device_ratio = screen.devicePixelRatioF() if screen is not None else 1.0
+        scene_per_screen_pixel = self.viewbox.viewPixelSize()[0] / device_ratio
+        level = level_for(scene_per_screen_pixel / self.grid.pixel_size[0], len(self._pyramid))
+        if level == self.level:
+            return
+        self.level = level
+        pixels = self._pyramid[level]
+        mapping = self.window.mapping()
+        self.image_item.setImage(pixels, levels=mapping.levels, lut=mapping.lut)
+        # A level covers 2**level original pixels per pixel; an odd edge row or column was dropped when halving.
+        width, height = self.grid.pixel_size
+        self.image_item.setRect(QRectF(0.0, 0.0, pixels.shape[1] * width * 2**level,
+                                       pixels.shape[0] * height * 2**level))
 
     def value_at(self, x: float, y: float) -> float | int | None:
         if self.window is None:

@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         if ref is None:
             return f"No {title.lower()} image for {view.name}"
         if ref in self.loaded:
-            return self.loaded[ref].window
+            return self.loaded[ref]
         if ref in self.failed:
             return f"Cannot display the {title.lower()} image\n{textwrap.fill(self.failed[ref], 60)}"
         return LOADING_TEXT

@@ -7,15 +7,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Signal
 
 from cemviewer.imaging.geometry import PixelGrid, readout_text
-from cemviewer.imaging.windowing import WindowState
+from cemviewer.services.study_loader import LoadedImage
 from cemviewer.ui import theme
 from cemviewer.ui.image_pane import FIT_PADDING, ImagePane
 
 LOW_ENERGY_TITLE = "Low energy"
 RECOMBINED_TITLE = "Recombined"
 
-# What a pane shows: the image's window state, or the text that stands in for a missing image.
-PaneContent = WindowState | str
+# What a pane shows: a decoded image, or the text that stands in for a missing one.
+PaneContent = LoadedImage | str
 
 
 class PairView(pg.GraphicsLayoutWidget):
@@ -47,7 +47,7 @@ class PairView(pg.GraphicsLayoutWidget):
         """Show a view; the first time an image of a new view appears, zoom to fit it."""
         grids = _grids(low_energy, recombined)
         for pane, content, grid in zip(self.panes, (low_energy, recombined), grids):
-            if isinstance(content, WindowState):
+            if isinstance(content, LoadedImage):
                 pane.show_image(view_name, content, grid)
             else:
                 pane.show_placeholder(view_name, content)
@@ -132,7 +132,7 @@ class PairView(pg.GraphicsLayoutWidget):
 
 def _grids(low_energy: PaneContent, recombined: PaneContent) -> tuple[PixelGrid | None, PixelGrid | None]:
     """Both images' grids; an image without a pixel spacing borrows its partner's (same detector, same exposure)."""
-    images = [content.image if isinstance(content, WindowState) else None for content in (low_energy, recombined)]
+    images = [content.window.image if isinstance(content, LoadedImage) else None for content in (low_energy, recombined)]
     spacings = [image.spacing_mm for image in images if image is not None and image.spacing_mm]
     fallback = spacings[0] if spacings else None
     return tuple(PixelGrid.of(image, fallback) if image is not None else None for image in images)
