@@ -126,6 +126,14 @@ def _number(ds: pydicom.Dataset, keyword: str) -> int:
         return 0
 
 
+def _decimal(ds: pydicom.Dataset, keyword: str) -> float | None:
+    try:
+        value = ds.get(keyword)
+        return float(value) if value not in (None, "") else None
+    except Exception:  # noqa: BLE001 - as in _text
+        return None
+
+
 def _acquisition_order(ds: pydicom.Dataset, path: Path) -> tuple:
     moment = (_text(ds, "AcquisitionDate") or _text(ds, "ContentDate")) + (
         _text(ds, "AcquisitionTime") or _text(ds, "ContentTime")
@@ -179,6 +187,7 @@ def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
         energy=verdict.energy,
         rows=_number(ds, "Rows"),
         columns=_number(ds, "Columns"),
+        kvp=_decimal(ds, "KVP"),
     )
     return _Candidate(ref, ds, _acquisition_order(ds, path))
 

@@ -29,6 +29,7 @@ class ImageRef:
     energy: Energy
     rows: int
     columns: int
+    kvp: float | None = None  # tube peak kilovoltage (KVP); None when the header does not give it
 
 
 @dataclass
