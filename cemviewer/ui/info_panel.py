@@ -82,7 +82,10 @@ def image_rows(label: str, ref: ImageRef | None, image: MammoImage | None) -> li
         size += f", {column_mm:g} × {row_mm:g} mm/px"
     elif image is not None:
         size += ", no pixel spacing in the file"
-    return [(label, ref.path.name), ("", size)]
+    rows = [(label, ref.path.name), ("", size)]
+    if ref.kvp is not None:
+        rows.append(("", f"{ref.kvp:g} kVp"))
+    return rows
 
 
 class InfoPanel(QWidget):

@@ -78,6 +78,7 @@ def test_study_panel_shows_the_patient_from_the_files(opened, study_model):
     assert header.PatientID in panel.patient.text()
     assert header.AccessionNumber in panel.study.text()
     assert "RCC" in panel.images.text() and "mm/px" in panel.images.text()
+    assert f"{float(header.KVP):g} kVp" in panel.images.text()
 
 
 def test_clicking_a_thumbnail_selects_and_highlights_its_view(qtbot, opened, study_model):
