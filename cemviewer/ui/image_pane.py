@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import QFont
 
 from cemviewer.imaging.geometry import PixelGrid, value_at
@@ -35,12 +35,25 @@ class WindowingViewBox(pg.ViewBox):
         self.sigWindowDrag.emit(delta.x(), delta.y())
 
 
+class _Title(pg.LabelItem):
+    """A one-line title that never widens its column, so the two images get equal halves whatever their titles
+    say (a LabelItem asks for the width of its text)."""
+
+    def updateMin(self) -> None:
+        super().updateMin()
+        self.setMinimumWidth(0)
+
+    def sizeHint(self, hint, constraint) -> QSizeF:
+        size = super().sizeHint(hint, constraint)
+        return size if hint == Qt.SizeHint.MaximumSize else QSizeF(0.0, size.height())
+
+
 class ImagePane:
     """Shows one image (or a placeholder saying why there is none) with its window in the title."""
 
     def __init__(self, layout: pg.GraphicsLayout, column: int, label: str) -> None:
         self.label = label
-        self.title = pg.LabelItem("", color=theme.TEXT, size="11pt", justify="left")
+        self.title = _Title("", color=theme.TEXT, size="11pt", justify="left")
         self.viewbox = WindowingViewBox()
         layout.addItem(self.title, row=0, col=column)
         layout.addItem(self.viewbox, row=1, col=column)

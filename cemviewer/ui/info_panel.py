@@ -79,9 +79,9 @@ def image_rows(label: str, ref: ImageRef | None, image: MammoImage | None) -> li
     size = f"{ref.columns} × {ref.rows} px"
     if image is not None and image.spacing_mm:
         row_mm, column_mm = image.spacing_mm
-        size += f", {column_mm:g} × {row_mm:g} mm/px"
+        size += f", {row_mm:g} mm" if row_mm == column_mm else f", {column_mm:g} × {row_mm:g} mm"
     elif image is not None:
-        size += ", no pixel spacing in the file"
+        size += ", no pixel spacing"
     rows = [(label, ref.path.name), ("", size)]
     if ref.kvp is not None:
         rows.append(("", f"{ref.kvp:g} kVp"))

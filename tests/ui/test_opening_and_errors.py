@@ -175,3 +175,11 @@ def test_overview_tiles_are_clicked_not_dragged(qtbot, window, open_study, synth
     assert window.view_name == "RCC"
     qtbot.mouseClick(tile, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
     assert window.view_name == "RMLO"
+
+
+def test_open_demo_writes_the_demo_study_once_and_shows_it(qtbot, wait_for, window, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with wait_for(window.loader.idle):
+        window.open_demo()
+    assert window.view_name == "RCC" and len(window.loaded) == 8
+    assert all(ref.path.is_relative_to(tmp_path / "cache") for ref in window.loaded)

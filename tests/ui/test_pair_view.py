@@ -71,3 +71,10 @@ def test_an_image_without_spacing_borrows_its_partners(qtbot, pair):
     pair.show_pair("RMLO", le, rec)
     assert pair.recombined.grid.spacing_mm == (0.07, 0.07)
     assert pair.recombined.grid.extent == pair.low_energy.grid.extent
+
+
+def test_a_missing_image_leaves_both_panes_the_same_width(qtbot, pair):
+    pair.show_pair("LMLO", _loaded(Energy.LOW, 7), "No recombined image for LMLO")
+    qtbot.waitUntil(lambda: pair.low_energy.viewbox.width() > 100)
+    assert pair.low_energy.viewbox.width() == pytest.approx(pair.recombined.viewbox.width(), abs=1)
+    assert pair.recombined.placeholder.isVisible()

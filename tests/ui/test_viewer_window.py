@@ -77,7 +77,7 @@ def test_study_panel_shows_the_patient_from_the_files(opened, study_model):
     assert person_name(str(header.PatientName)) in panel.patient.text()
     assert header.PatientID in panel.patient.text()
     assert header.AccessionNumber in panel.study.text()
-    assert "RCC" in panel.images.text() and "mm/px" in panel.images.text()
+    assert "RCC" in panel.images.text() and f"{float(header.PixelSpacing[0]):g} mm" in panel.images.text()
     assert f"{float(header.KVP):g} kVp" in panel.images.text()
 
 
