@@ -183,3 +183,20 @@ def test_open_demo_writes_the_demo_study_once_and_shows_it(qtbot, wait_for, wind
         window.open_demo()
     assert window.view_name == "RCC" and len(window.loaded) == 8
     assert all(ref.path.is_relative_to(tmp_path / "cache") for ref in window.loaded)
+
+
+def test_a_folder_with_two_studies_offers_a_choice(qtbot, wait_for, window, open_study, tmp_path):
+    from cemviewer.synth.study import write_study
+
+    folder = tmp_path / "two"
+    for seed in (8, 9):
+        write_study(folder / f"seed{seed}", seed=seed, shape=(240, 200), pixel_spacing_mm=1.0)
+    open_study(window, folder)
+    chooser = window.info.study_chooser
+    assert chooser.isVisible() and chooser.count() == 2
+    assert chooser.currentIndex() == 0 and window.study is window.scan.studies[0]
+    other = window.scan.studies[1]
+    with wait_for(window.loader.idle):
+        chooser.activated.emit(1)
+    assert window.study is other
+    assert {loaded.ref.study_uid for loaded in window.loaded.values()} == {other.study_uid}
