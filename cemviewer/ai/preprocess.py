@@ -80,17 +80,25 @@ def _read_dicom(path: Path) -> np.ndarray:
     return pixels
 
 
-def normalise(pixels: np.ndarray) -> np.ndarray:
-    """Robust per-image scaling to [0, 1]: percentiles over the breast, i.e. the pixels above the image minimum."""
-    pixels = np.asarray(pixels, dtype=np.float32)
+def breast_range(pixels: np.ndarray) -> tuple[float, float] | None:
+    """(low, high) percentiles over the breast, i.e. the pixels above the image minimum; None for a blank image."""
+    pixels = np.asarray(pixels)
     step = max(1, int(np.sqrt(pixels.size / PERCENTILE_SAMPLE_PIXELS)))
     sample = pixels[::step, ::step]
     inside = sample[sample > sample.min()]
     if inside.size < 16:
-        return np.zeros_like(pixels)
+        return None
     low, high = np.percentile(inside, [LOW_PERCENTILE, HIGH_PERCENTILE])
-    if high <= low:
-        high = low + 1.0
+    return low, (high if high > low else low + 1.0)  # numpy float64 scalars, as normalise has always used
+
+
+def normalise(pixels: np.ndarray) -> np.ndarray:
+    """Robust per-image scaling to [0, 1] over the breast's `breast_range`."""
+    pixels = np.asarray(pixels, dtype=np.float32)
+    scale = breast_range(pixels)
+    if scale is None:
+        return np.zeros_like(pixels)
+    low, high = scale
     return np.clip((pixels - low) / (high - low), 0.0, 1.0)
 
 
