@@ -23,7 +23,8 @@ DRAG_PIXELS_PER_WIDTH = 256.0
 MIN_WIDTH_FRACTION = 1e-3
 _RANGE_SAMPLE_STEP = 4
 _GREY_RAMP = np.arange(256, dtype=np.uint8)
-# Sigmoid VOI (DICOM PS3.3 C.11.2.1.3.1) drawn over centre +- SIGMOID_SPAN * width, where it is within 2 % of its limits.
+# Sigmoid VOI (DICOM PS3.3 C.11.2.1.3.1) is drawn over centre +- _SIGMOID_SPAN * width, where it comes within 2 %
+# of its limits.
 _SIGMOID_SPAN = 1.0
 
 

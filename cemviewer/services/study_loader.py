@@ -126,15 +126,16 @@ class StudyLoader(QObject):
         """Worker thread."""
         try:
             paths = locate()
-            result = scan_paths(paths, progress=lambda done, total: self._scanProgress.emit(generation, done, total))
+            result = scan_paths(paths, lambda done, total: _report(self._scanProgress, generation, done, total))
         except FileNotFoundError as error:
-            self._scanError.emit(generation, f"Cannot open: {error.args[0] if error.args else error}")
+            _report(self._scanError, generation, f"Cannot open: {error.args[0] if error.args else error}")
         except OSError as error:
-            self._scanError.emit(generation, f"Cannot read {error.filename or 'the study'}: {error.strerror or error}")
+            what = error.filename or "the study"
+            _report(self._scanError, generation, f"Cannot read {what}: {error.strerror or error}")
         except Exception as error:  # noqa: BLE001 - whatever went wrong, the window must learn of it and live on
-            self._scanError.emit(generation, f"Opening failed: {type(error).__name__}: {error}")
+            _report(self._scanError, generation, f"Opening failed: {type(error).__name__}: {error}")
         else:
-            self._scanDone.emit(generation, result)
+            _report(self._scanDone, generation, result)
 
     def _on_scan_progress(self, generation: int, done: int, total: int) -> None:
         if generation == self._generation:
@@ -167,13 +168,13 @@ class StudyLoader(QObject):
         try:
             loaded = decode(ref)
         except ImageLoadError as error:
-            self._imageError.emit(generation, ref, str(error))
+            _report(self._imageError, generation, ref, str(error))
         except MemoryError:
-            self._imageError.emit(generation, ref, f"{ref.path}: not enough memory to decode the image")
+            _report(self._imageError, generation, ref, f"{ref.path}: not enough memory to decode the image")
         except Exception as error:  # noqa: BLE001 - one bad image must not stop the others
-            self._imageError.emit(generation, ref, f"{ref.path}: {type(error).__name__}: {error}")
+            _report(self._imageError, generation, ref, f"{ref.path}: {type(error).__name__}: {error}")
         else:
-            self._imageDone.emit(generation, loaded)
+            _report(self._imageDone, generation, loaded)
 
     def _finish_one(self) -> None:
         self._running -= 1
@@ -192,6 +193,15 @@ class StudyLoader(QObject):
             return
         self.imageFailed.emit(ref, message)
         self._finish_one()
+
+
+def _report(signal, *args) -> None:
+    """Emit from a worker thread. A loader deleted while the worker ran (its window destroyed without
+    shutdown) has nobody left to tell; that must not raise in the pool's thread."""
+    try:
+        signal.emit(*args)
+    except RuntimeError:
+        pass
 
 
 def _nothing_found(result: ScanResult) -> str:

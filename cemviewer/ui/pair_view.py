@@ -46,7 +46,7 @@ class PairView(pg.GraphicsLayoutWidget):
     def show_pair(self, view_name: str, low_energy: PaneContent, recombined: PaneContent) -> None:
         """Show a view; the first time an image of a new view appears, zoom to fit it."""
         grids = _grids(low_energy, recombined)
-        for pane, content, grid in zip(self.panes, (low_energy, recombined), grids):
+        for pane, content, grid in zip(self.panes, (low_energy, recombined), grids, strict=True):
             if isinstance(content, LoadedImage):
                 pane.show_image(view_name, content, grid)
             else:
@@ -132,7 +132,8 @@ class PairView(pg.GraphicsLayoutWidget):
 
 def _grids(low_energy: PaneContent, recombined: PaneContent) -> tuple[PixelGrid | None, PixelGrid | None]:
     """Both images' grids; an image without a pixel spacing borrows its partner's (same detector, same exposure)."""
-    images = [content.window.image if isinstance(content, LoadedImage) else None for content in (low_energy, recombined)]
+    images = [content.window.image if isinstance(content, LoadedImage) else None
+              for content in (low_energy, recombined)]
     spacings = [image.spacing_mm for image in images if image is not None and image.spacing_mm]
     fallback = spacings[0] if spacings else None
     return tuple(PixelGrid.of(image, fallback) if image is not None else None for image in images)

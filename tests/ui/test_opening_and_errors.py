@@ -46,13 +46,14 @@ def test_an_opened_study_joins_the_recent_list_and_reopens_from_it(wait_for, qtb
     assert str(synthetic_study) in [a.text() for a in later.recent_menu.actions()]
 
 
-def test_a_missing_path_is_reported_and_the_window_keeps_working(wait_for, qtbot, window, open_study, settings, tmp_path,
+def test_a_missing_path_is_reported_and_the_window_keeps_working(wait_for, window, open_study, settings, tmp_path,
                                                                   synthetic_study):
     missing = tmp_path / "no-such-study"
     with wait_for(window.loader.openFailed):
         window.open_paths([missing])
     assert window.message_bar.isVisible()
-    assert "no such file or directory" in window.message_bar.text.text() and str(missing) in window.message_bar.text.text()
+    shown = window.message_bar.text.text()
+    assert "no such file or directory" in shown and str(missing) in shown
     assert str(missing) in window.statusBar().currentMessage()
     assert RecentStudies(settings).paths() == []
     open_study(window, synthetic_study)
