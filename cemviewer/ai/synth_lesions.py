@@ -24,7 +24,7 @@ from scipy import ndimage
 from tqdm import tqdm
 
 from cemviewer.ai.crops import CONTEXT, MIN_SIDE_FRACTION, crop_window, extract_crop, mask_box
-from cemviewer.ai.preprocess import normalise
+from cemviewer.ai.preprocess import normalise, read_image
 
 NORMAL, BENIGN, MALIGNANT = 0, 1, 2
 CACHE_FILE = "lesion_crops.npz"
@@ -107,7 +107,7 @@ class TruthView:
 
     laterality: str
     view: str
-    le: np.ndarray  # float32 modality values, display orientation
+    le: np.ndarray  # float32 modality values as stored (the synthetic images are stored display-oriented)
     rec: np.ndarray
     labels: np.ndarray  # uint8: 0 background, lesion k = k (the same on LE and recombined)
     kinds: dict[int, int]  # lesion id -> BENIGN | MALIGNANT
@@ -131,8 +131,8 @@ def truth_views(folder: Path) -> list[TruthView]:
         if {"low_energy", "recombined"} <= images.keys():
             labels = np.asarray(Image.open(folder / images["low_energy"].mask))
             present = {int(i) for i in np.unique(labels[labels > 0])}
-            views.append(TruthView(laterality, view, _read_pixels(folder / images["low_energy"].file),
-                                   _read_pixels(folder / images["recombined"].file), labels,
+            views.append(TruthView(laterality, view, read_image(folder / images["low_energy"].file),
+                                   read_image(folder / images["recombined"].file), labels,
                                    {i: kinds[i] for i in present}))
     return views
 
@@ -152,15 +152,6 @@ def _cut_study(folder: Path) -> tuple[np.ndarray, np.ndarray]:
             crops.append(_cache_crop(le, rec, box))
             kinds.append(NORMAL)
     return np.stack(crops).astype(np.float16), np.asarray(kinds, dtype=np.int8)
-
-
-def _read_pixels(path: Path) -> np.ndarray:
-    """Modality values as written (the synthetic images are stored display-oriented, like their label PNGs)."""
-    import pydicom
-    from pydicom.pixels import apply_modality_lut
-
-    dataset = pydicom.dcmread(path)
-    return apply_modality_lut(dataset.pixel_array, dataset).astype(np.float32)
 
 
 def _cache_crop(le: np.ndarray, rec: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
