@@ -120,13 +120,14 @@ def _to_stored(value: np.ndarray) -> np.ndarray:
 
 
 def default_window(pixels: np.ndarray, breast: np.ndarray, recombined: bool) -> tuple[float, float]:
-    """(centre, width) a reader would start from. LE: from the air level to the densest tissue, like vendor
-    defaults. Recombined: a fixed width with the parenchyma at dark-mid grey, so both breasts look alike and
+    """(centre, width) a reader would start from. LE: from just below the
+    fat to the densest tissue, so dense parenchyma keeps its contrast instead of washing out. Recombined: a fixed width with the parenchyma at dark-mid grey, so both breasts look alike and
     enhancement stands out whether or not the image holds a lesion."""
     values = pixels[breast]
     if recombined:
         width = 0.75 * MAX_VALUE
         return float(np.median(values) + 0.15 * width), width
     air = float(np.median(pixels[~breast])) if (~breast).any() else 0.0
-    densest = float(np.percentile(values, 99.9))
-    return (air + densest) / 2, densest - air
+    fattest, densest = (float(v) for v in np.percentile(values, (1.0, 99.9)))
+    darkest = (air + fattest) / 2  # fat stays a visible dark grey, apart from the air
+    return (darkest + densest) / 2, densest - darkest
