@@ -67,3 +67,19 @@ def test_auc_and_its_bootstrap_interval():
     scores = np.array([0.1, 0.6, 0.4, 0.9, 0.3, 0.7])
     value, low, high = bootstrap_auc(labels, scores, np.array([0, 0, 1, 1, 2, 2]), resamples=200)
     assert low <= value <= high and 0 <= low and high <= 1
+
+
+def test_train_command_runs_the_classifier_on_a_folder_of_studies(tiny_data, tmp_path, capsys):
+    from cemviewer.cli import main
+
+    out = tmp_path / "cls.pt"
+    assert main(["train", "classifier", "--data", str(tiny_data), "--out", str(out), "--epochs", "1"]) == 0
+    assert "held-out benign vs malignant AUC" in capsys.readouterr().out
+    assert MalignancyClassifier.load(out).meta["summary"]["epochs"] == 1
+
+
+def test_train_command_on_an_empty_folder_explains_and_fails(tmp_path, capsys):
+    from cemviewer.cli import main
+
+    assert main(["train", "classifier", "--data", str(tmp_path), "--out", str(tmp_path / "cls.pt")]) == 2
+    assert "python -m cemviewer.ai.synth_lesions" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 
 from cemviewer.ai.pipeline import (CLASSIFIER_FILE, MODELS_ENV, SEGMENTER_FILE, AnalysisCancelled, LesionAI,
                                    ModelLoadError, default_models_dir)
@@ -37,7 +38,7 @@ def test_analyze_returns_lesions_on_the_image_grid_with_malignancy_and_heatmap(a
     truth = view.labels > 0
     assert any((lesion.mask & truth).any() for lesion in findings.lesions)
     assert findings.heatmap.shape == view.le.shape and 0.0 <= findings.heatmap.min() <= findings.heatmap.max() <= 1.0
-    assert findings.device == "cpu"
+    assert ("cuda" in findings.device) == torch.cuda.is_available()
     assert {"preprocessing", "segmentation", "classification", "grad-cam++"} <= set(findings.seconds)
 
 
