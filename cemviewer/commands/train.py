@@ -9,10 +9,10 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", choices=("segmenter", "classifier"), help="which model to train")
+    parser.add_argument("model", choices=("segmenter", "classifier", "radiomics"), help="which model to train")
     parser.add_argument("--data", type=Path, required=True,
-                        help="segmenter: folder holding index.csv (CDD-CESM layout); classifier: folder of synthetic "
-                        "studies (make one with `python -m cemviewer.ai.synth_lesions DIR --studies 300`)")
+                        help="segmenter: folder holding index.csv (CDD-CESM layout); classifier and radiomics: folder "
+                        "of synthetic studies (make one with `python -m cemviewer.ai.synth_lesions DIR --studies 300`)")
     parser.add_argument("--out", type=Path, required=True, help="weights file to write (checkpoint: FILE.ckpt)")
     parser.add_argument("--epochs", type=int, default=None, help="number of epochs (default: the model's own)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the patient split, initialisation, augmentation")
@@ -45,6 +45,20 @@ def run(args: argparse.Namespace) -> int:
     if args.size is not None:
         print("error: --size applies to the segmenter only", file=sys.stderr)
         return 2
+    if args.model == "radiomics":
+        from cemviewer.ai.segmenter import ModelLoadError
+        from cemviewer.fusion.train import train_radiomics
+
+        try:
+            meta = train_radiomics(args.data, args.out, seed=args.seed)
+        except (FileNotFoundError, ValueError, ModelLoadError) as error:  # no studies, one class, no DL classifier
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        cv = meta["cv"]
+        print(f"wrote {args.out}: {len(meta['features'])} features, patient-grouped CV AUC {cv['radiomics_auc']:.3f} "
+              f"(fused with the DL classifier {cv['fused_auc']:.3f}), thresholds {meta['threshold']:.3f} / fused "
+              f"{meta['fused_threshold']:.3f}")
+        return 0
     from cemviewer.ai.train_classifier import train_classifier
 
     try:
