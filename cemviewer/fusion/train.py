@@ -51,7 +51,8 @@ def train_radiomics(data_dir: Path, out: Path, *, seed: int = 0, classifier_path
     return model.meta
 
 
-def fit_model(table: FeatureTable, parameters: dict, *, seed: int = 0, grid: dict = GRID) -> tuple[RadiomicsModel, dict]:
+def fit_model(table: FeatureTable, parameters: dict, *, seed: int = 0,
+              grid: dict = GRID) -> tuple[RadiomicsModel, dict]:
     """Grid search with grouped CV, then the winner refit on every lesion with features selected on every lesion."""
     y = table.malignant
     if y.all() or not y.any():
@@ -73,7 +74,8 @@ def fit_model(table: FeatureTable, parameters: dict, *, seed: int = 0, grid: dic
     threshold = youden_threshold(y, out_of_fold)
     # Fusion needs lesions the DL classifier scored; without any, the fused score is the radiomics one.
     has_dl = np.isfinite(table.dl_prob)
-    dl, fused = table.dl_prob[has_dl], np.array([fuse(p, r) for p, r in zip(table.dl_prob[has_dl], out_of_fold[has_dl])])
+    dl = table.dl_prob[has_dl]
+    fused = np.array([fuse(p, r) for p, r in zip(dl, out_of_fold[has_dl])])
     both_classes = y[has_dl].any() and not y[has_dl].all()
     summary = {
         "features": selected,
