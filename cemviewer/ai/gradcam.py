@@ -12,7 +12,7 @@ from pytorch_grad_cam import GradCAMPlusPlus
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
 from cemviewer.ai.classifier import MalignancyClassifier, lesion_windows, normalised_pair
-from cemviewer.ai.crops import CropWindow, paste_back
+from cemviewer.ai.crops import CropWindow, paste_back, resize_stack
 
 MALIGNANCY_OUTPUT = 0  # the network's single output is the malignancy logit
 
@@ -28,24 +28,20 @@ def crop_heatmaps(classifier: MalignancyClassifier, crops: torch.Tensor) -> np.n
     return np.clip(np.nan_to_num(maps.astype(np.float32)), 0.0, 1.0)
 
 
-def full_heatmaps(crop_maps: np.ndarray, windows: list[CropWindow], shape: tuple[int, int]) -> list[np.ndarray]:
-    """Each crop map pasted back into its window on an image of `shape`, zeros elsewhere."""
-    return [paste_back(crop_map, window, shape) for crop_map, window in zip(crop_maps, windows)]
-
-
 def view_heatmap(crop_maps: np.ndarray, windows: list[CropWindow], shape: tuple[int, int],
                  weights: np.ndarray | None = None) -> np.ndarray | None:
     """Pixel-wise maximum over the lesions' maps, each scaled by its weight (e.g. malignancy probability).
 
-    Built in one array rather than from full-size copies per lesion: a full-field map is ~17 MB of float32.
+    Built in one array, touching only each lesion's window: a full-field map is ~17 MB of float32.
     """
     if len(crop_maps) == 0:
         return None
     combined = np.zeros(shape, dtype=np.float32)
     weights = np.ones(len(crop_maps), dtype=np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
     for crop_map, window, weight in zip(crop_maps, windows, weights):
-        placed = paste_back(crop_map * float(weight), window, shape)
-        np.maximum(combined, placed, out=combined)
+        resized = resize_stack(crop_map[None] * float(weight), window.side)[0]
+        rows, cols, window_rows, window_cols = window.inside(shape)
+        np.maximum(combined[rows, cols], resized[window_rows, window_cols], out=combined[rows, cols])
     return combined
 
 
@@ -58,4 +54,4 @@ def heatmap_for_lesion(classifier: MalignancyClassifier, le: np.ndarray | None, 
         raise ValueError(f"lesion mask shape {np.shape(mask)} differs from the image shape {shape}")
     windows = lesion_windows([np.asarray(mask, dtype=bool)], shape, classifier.meta)
     maps = crop_heatmaps(classifier, classifier.crops(le_n, rec_n, windows))
-    return full_heatmaps(maps, windows, shape)[0]
+    return paste_back(maps[0], windows[0], shape)

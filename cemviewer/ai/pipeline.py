@@ -11,6 +11,7 @@ The device is the `device` argument, else CEMVIEWER_DEVICE, else CUDA when torch
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ class LesionAI:
     def __init__(self, segmenter: LesionSegmenter, classifier: MalignancyClassifier):
         self.segmenter = segmenter
         self.classifier = classifier
+        # Grad-CAM++ hooks into the shared classifier, so two analyses at once would mix their gradients.
+        self._lock = threading.Lock()
 
     @property
     def device(self) -> str:
@@ -97,8 +100,12 @@ class LesionAI:
         """Lesions of one view (LE and/or recombined pixels, co-registered), their malignancy and the heatmap.
 
         Raises ValueError for unusable images, AnalysisCancelled when `cancel()` turns True between stages,
-        AIOutOfMemoryError when the GPU runs out of memory.
+        AIOutOfMemoryError when the GPU runs out of memory. Calls from several threads run one after the other.
         """
+        with self._lock:
+            return self._analyze(le, rec, cancel)
+
+    def _analyze(self, le, rec, cancel) -> ViewFindings:
         seconds: dict[str, float] = {}
 
         def stage(name: str, work: Callable):
