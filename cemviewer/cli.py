@@ -13,6 +13,7 @@ COMMANDS = {
     "synth": ("synth", "write a synthetic CEM study as DICOM"),
     "train": ("train", "train a model (segmenter | classifier)"),
     "predict-masks": ("predict_masks", "write lesion masks and lesion JSON for every image of an index CSV"),
+    "analyze": ("analyze", "assess every lesion of a study (radiomics, DL and fused malignancy) into a JSON report"),
 }
 
 

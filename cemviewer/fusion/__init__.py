@@ -8,7 +8,7 @@ The viewer and `cemviewer analyze` both go through assess_lesion; `cemviewer tra
 cemviewer.fusion.train.train_radiomics.
 """
 
-from cemviewer.fusion.assess import LesionAssessment, assess_lesion, fuse
+from cemviewer.fusion.assess import LesionAssessment, age_years, assess_lesion, dense_bright, fuse
 from cemviewer.fusion.model import RadiomicsModel
 
-__all__ = ["LesionAssessment", "RadiomicsModel", "assess_lesion", "fuse"]
+__all__ = ["LesionAssessment", "RadiomicsModel", "age_years", "assess_lesion", "dense_bright", "fuse"]

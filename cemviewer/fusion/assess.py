@@ -5,14 +5,17 @@ The viewer (after every ROI edit) and `cemviewer analyze` both call assess_lesio
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from cemviewer.fusion.model import RadiomicsModel
+from cemviewer.study.model import MammoImage
 
 MALIGNANT, BENIGN = "malignant", "benign"
+_AGE_UNITS = {"Y": 1.0, "M": 12.0, "W": 52.1775, "D": 365.25}  # DICOM Age String unit -> count per year
 
 
 @dataclass
@@ -58,3 +61,15 @@ def assess_lesion(le: np.ndarray | None, rec: np.ndarray | None, mask: np.ndarra
         area_mm2=float(mask.sum()) * float(spacing_mm[0]) * float(spacing_mm[1]),
         seconds=time.perf_counter() - start,
     )
+
+
+def dense_bright(image: MammoImage) -> np.ndarray:
+    """The image's modality values with dense tissue bright, as the models expect (MONOCHROME1 stores it dark)."""
+    pixels = image.pixels
+    return pixels.max() - pixels.astype(np.float32) if image.invert else pixels
+
+
+def age_years(age: str) -> float | None:
+    """Years from a DICOM Age String ('054Y', '018M'); None when absent or malformed."""
+    match = re.fullmatch(r"\s*(\d{1,3})\s*([YMWD])\s*", age or "")
+    return int(match.group(1)) / _AGE_UNITS[match.group(2)] if match else None
