@@ -12,6 +12,7 @@ from cemviewer.imaging.pyramid import level_for
 from cemviewer.imaging.windowing import WindowState
 from cemviewer.services.study_loader import LoadedImage
 from cemviewer.ui import theme
+from cemviewer.ui.visible_image_item import VisibleImageItem
 
 # Padding around a fitted image, as a fraction of its size: the skin line stays clear of the pane edge.
 FIT_PADDING = 0.02
@@ -58,8 +59,9 @@ class ImagePane:
         layout.addItem(self.title, row=0, col=column)
         layout.addItem(self.viewbox, row=1, col=column)
         # Zoomed out, a pre-halved level of the image is drawn (see cemviewer.imaging.pyramid) instead of letting
-        # pyqtgraph reduce the full image again on every window/level change.
-        self.image_item = pg.ImageItem(axisOrder="row-major", autoDownsample=False)
+        # pyqtgraph reduce the full image again on every window/level change; zoomed in, only the part in view is
+        # mapped to grey levels.
+        self.image_item = VisibleImageItem(axisOrder="row-major", autoDownsample=False)
         self.viewbox.addItem(self.image_item)
         self.placeholder = pg.TextItem("", color=theme.DIM_TEXT, anchor=(0.5, 0.5))
         self.placeholder.setFont(QFont(QFont().family(), 13))
