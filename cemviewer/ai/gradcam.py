@@ -23,7 +23,8 @@ def crop_heatmaps(classifier: MalignancyClassifier, crops: torch.Tensor) -> np.n
         return np.zeros((0, *crops.shape[-2:]), dtype=np.float32)
     network = classifier.network
     with torch.enable_grad(), GradCAMPlusPlus(network, target_layers=[network.last_conv_block]) as cam:
-        maps = cam(input_tensor=crops.detach().clone(), targets=[ClassifierOutputTarget(MALIGNANCY_OUTPUT)] * len(crops))
+        targets = [ClassifierOutputTarget(MALIGNANCY_OUTPUT)] * len(crops)
+        maps = cam(input_tensor=crops.detach().clone(), targets=targets)
     network.zero_grad(set_to_none=True)  # the explanation must not leave gradients on the shared model
     return np.clip(np.nan_to_num(maps.astype(np.float32)), 0.0, 1.0)
 

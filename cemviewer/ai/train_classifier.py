@@ -1,9 +1,9 @@
 """Training of the malignancy classifier on lesion crops of synthetic studies with known truth; seeded, resumable.
 
 Studies (never single lesions: the views of one study share its lesions) are split train / validation / test.
-Validation picks the best epoch by benign-vs-malignant AUC; the test studies are left untouched for the AUC of the model card. Crops come
-from the per-study cache of `cemviewer.ai.synth_lesions`, cut wider than the network crop (CACHE_ZOOM), so the
-augmentation can vary context, position, rotation and flips with one affine resampling per batch.
+Validation picks the best epoch by benign-vs-malignant AUC; the test studies are left untouched for the AUC of the
+model card. Crops come from the per-study cache of `cemviewer.ai.synth_lesions`, cut wider than the network crop
+(CACHE_ZOOM), so the augmentation can vary context, position, rotation and flips with one affine resampling per batch.
 A checkpoint is written after every epoch (<out>.ckpt); `resume` continues from it.
 """
 
@@ -86,7 +86,8 @@ def _affine_crops(cache: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor,
 def network_crops(cache: torch.Tensor) -> torch.Tensor:
     """The inference crop (context CONTEXT) from cached crops, no augmentation."""
     n = len(cache)
-    return _affine_crops(cache.float(), torch.full((n,), 1 / CACHE_ZOOM), torch.zeros(n, 2), torch.zeros(n), torch.ones(n))
+    return _affine_crops(cache.float(), torch.full((n,), 1 / CACHE_ZOOM), torch.zeros(n, 2), torch.zeros(n),
+                         torch.ones(n))
 
 
 def augmented_crops(cache: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -153,7 +154,8 @@ def train_classifier(data_dir: Path, out: Path, *, seed: int = 0, epochs: int | 
     optimiser = torch.optim.AdamW(network.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
     labels = torch.from_numpy((train.kind == MALIGNANT).astype(np.float32))
     positives = float(labels.sum())
-    loss_function = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((len(labels) - positives) / max(positives, 1.0)).to(device))
+    positive_weight = torch.tensor((len(labels) - positives) / max(positives, 1.0))
+    loss_function = torch.nn.BCEWithLogitsLoss(pos_weight=positive_weight.to(device))
     state = {"epoch": 0, "history": [], "best_auc": -1.0, "best_epoch": 0, "best_state": None, "seconds": 0.0}
     checkpoint = _checkpoint_path(out)
     if resume and checkpoint.is_file():
@@ -261,5 +263,7 @@ def real_malignant_check(classifier_path: Path, index_csv: Path) -> dict:
         if count:
             scores.extend(classifier.predict_lesions(le, rec, [labels == i for i in range(1, count + 1)]).tolist())
     scores = np.asarray(scores)
-    return {"lesions": int(scores.size), "median_probability": float(np.median(scores)) if scores.size else float("nan"),
-            "sensitivity_at_0.5": float((scores >= 0.5).mean()) if scores.size else float("nan")}
+    if not scores.size:
+        return {"lesions": 0, "median_probability": float("nan"), "sensitivity_at_0.5": float("nan")}
+    return {"lesions": int(scores.size), "median_probability": float(np.median(scores)),
+            "sensitivity_at_0.5": float((scores >= 0.5).mean())}
