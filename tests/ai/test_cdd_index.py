@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cemviewer.ai.cdd_index import IndexFileError, pair_views, read_index, split_patients
+from cemviewer.ai.cdd_index import IndexFileError, pair_views, read_index, split_patients, write_patient_subset
 
 HEADER = "image,mask,patient_id,side,energy,view,pathology\n"
 
@@ -77,3 +77,18 @@ def test_patient_split_is_seeded_disjoint_and_complete():
     assert not (split["train"] & split["test"]) and not (split["val"] & split["test"])
     assert split == split_patients(patients, seed=3, fractions={"train": 0.6, "val": 0.2, "test": 0.2})
     assert split != split_patients(patients, seed=4, fractions={"train": 0.6, "val": 0.2, "test": 0.2})
+
+
+def test_patient_subset_keeps_only_those_patients_with_absolute_paths(tmp_path):
+    csv = _write_csv(tmp_path, [
+        "images/a.jpg,masks/a.png,P1,L,low_energy,CC,x",
+        "images/b.jpg,,P2,L,low_energy,CC,x",
+        "images/c.jpg,,P3,R,recombined,MLO,x",
+    ])
+    out = tmp_path / "elsewhere" / "subset.csv"
+    out.parent.mkdir()
+    assert write_patient_subset(csv, ["P1", "P3"], out) == 2
+    rows, problems = read_index(out)
+    assert problems == [] and [row.patient_id for row in rows] == ["P1", "P3"]
+    assert rows[0].image == (tmp_path / "images" / "a.jpg").resolve()
+    assert rows[0].mask == (tmp_path / "masks" / "a.png").resolve() and rows[1].mask is None
