@@ -83,12 +83,13 @@ def main() -> None:
     for irregular in (False, True):
         for diameter in DIAMETERS_MM:
             mask = _outline(le.shape, centre, diameter / 2 / SPACING_MM, irregular)
-            features = extractor.extract(le, rec, mask, (SPACING_MM, SPACING_MM))
-            radiomics_ms = _median_ms(lambda: extractor.extract(le, rec, mask, (SPACING_MM, SPACING_MM)),
-                                      args.repeats)
+            spacing = (SPACING_MM, SPACING_MM)
+            features = extractor.extract(le, rec, mask, spacing)
+            radiomics_ms = _median_ms(lambda: extractor.extract(le, rec, mask, spacing), args.repeats)
             assess_ms = "-"
             if model is not None:
-                assess_ms = f"{_median_ms(lambda: assess_lesion(le, rec, mask, (SPACING_MM, SPACING_MM), classifier, model), args.repeats):.0f}"  # noqa: E501
+                ms = _median_ms(lambda: assess_lesion(le, rec, mask, spacing, classifier, model), args.repeats)
+                assess_ms = f"{ms:.0f}"
             print(f"| {'irregular' if irregular else 'disc'} | {diameter} mm | "
                   f"{features['original_shape2D_PixelSurface']:.0f} | {len(features)} | {radiomics_ms:.0f} | "
                   f"{assess_ms} |")

@@ -50,33 +50,38 @@ def run(args: argparse.Namespace) -> int:
     except ModelLoadError as error:
         return _fail(str(error))
     scan = scan_path(args.study)
-    for skipped in scan.skipped:
-        if skipped.reason != NOT_DICOM_REASON:  # masks, truth and reports beside the images are no news
-            print(f"skipping {skipped.path}: {skipped.reason}", file=sys.stderr)
     if not scan.studies:
         return _fail(f"{args.study}: no CEM study found")
 
     base = args.study if args.study.is_dir() else args.study.parent
     lesions, skipped, views_read = [], [], 0
+
+    def skip(entry: dict) -> None:
+        skipped.append(entry)
+        what = f"{entry['image']} lesion {entry['lesion']}" if "lesion" in entry else entry["image"]
+        print(f"skipping {what}: {entry['reason']}", file=sys.stderr)
+
+    for item in scan.skipped:
+        if item.reason != NOT_DICOM_REASON:  # masks, truth and reports beside the images are no news
+            skip({"image": _relative(item.path, base), "reason": item.reason})
     views = [(study, view) for study in scan.studies for view in study.views]
     for number, (study, view) in enumerate(views, 1):
         images, problems = _load_view(view)
-        skipped += [{"image": _relative(path, base), "reason": reason} for path, reason in problems]
+        if images:
+            views_read += 1
+            found, mask_problems = find_lesions(images)
+            problems += mask_problems
         for path, reason in problems:
-            print(f"skipping {_relative(path, base)}: {reason}", file=sys.stderr)
+            skip({"image": _relative(path, base), "reason": reason})
         if not images:
             continue
-        views_read += 1
-        found, problems = find_lesions(images)
-        for path, reason in problems:
-            print(f"skipping {_relative(path, base)}: {reason}", file=sys.stderr)
-            skipped.append({"image": _relative(path, base), "reason": reason})
         print(f"[{number}/{len(views)}] {view.name}: {len(found)} lesion(s)", file=sys.stderr)
         for lesion in found:
             entry = _assess(lesion, images, study, view, base, dl_classifier, radiomics_model)
-            (lesions if "call" in entry else skipped).append(entry)
             if "reason" in entry:
-                print(f"skipping {entry['image']} lesion {entry['lesion']}: {entry['reason']}", file=sys.stderr)
+                skip(entry)
+            else:
+                lesions.append(entry)
     report = {
         "path": str(args.study),
         "lesion_source": "masks" if args.masks is not None else "ai",
