@@ -126,16 +126,17 @@ class StudyLoader(QObject):
         """Worker thread."""
         try:
             paths = locate()
-            result = scan_paths(paths, lambda done, total: _report(self._scanProgress, generation, done, total))
+            result = scan_paths(paths, lambda done, total: report_from_worker(self._scanProgress, generation,
+                                                                              done, total))
         except FileNotFoundError as error:
-            _report(self._scanError, generation, f"Cannot open: {error.args[0] if error.args else error}")
+            report_from_worker(self._scanError, generation, f"Cannot open: {error.args[0] if error.args else error}")
         except OSError as error:
             what = error.filename or "the study"
-            _report(self._scanError, generation, f"Cannot read {what}: {error.strerror or error}")
+            report_from_worker(self._scanError, generation, f"Cannot read {what}: {error.strerror or error}")
         except Exception as error:  # noqa: BLE001 - whatever went wrong, the window must learn of it and live on
-            _report(self._scanError, generation, f"Opening failed: {type(error).__name__}: {error}")
+            report_from_worker(self._scanError, generation, f"Opening failed: {type(error).__name__}: {error}")
         else:
-            _report(self._scanDone, generation, result)
+            report_from_worker(self._scanDone, generation, result)
 
     def _on_scan_progress(self, generation: int, done: int, total: int) -> None:
         if generation == self._generation:
@@ -168,13 +169,13 @@ class StudyLoader(QObject):
         try:
             loaded = decode(ref)
         except ImageLoadError as error:
-            _report(self._imageError, generation, ref, str(error))
+            report_from_worker(self._imageError, generation, ref, str(error))
         except MemoryError:
-            _report(self._imageError, generation, ref, f"{ref.path}: not enough memory to decode the image")
+            report_from_worker(self._imageError, generation, ref, f"{ref.path}: not enough memory to decode the image")
         except Exception as error:  # noqa: BLE001 - one bad image must not stop the others
-            _report(self._imageError, generation, ref, f"{ref.path}: {type(error).__name__}: {error}")
+            report_from_worker(self._imageError, generation, ref, f"{ref.path}: {type(error).__name__}: {error}")
         else:
-            _report(self._imageDone, generation, loaded)
+            report_from_worker(self._imageDone, generation, loaded)
 
     def _finish_one(self) -> None:
         self._running -= 1
@@ -195,7 +196,7 @@ class StudyLoader(QObject):
         self._finish_one()
 
 
-def _report(signal, *args) -> None:
+def report_from_worker(signal, *args) -> None:
     """Emit from a worker thread. A loader deleted while the worker ran (its window destroyed without
     shutdown) has nobody left to tell; that must not raise in the pool's thread."""
     try:

@@ -37,10 +37,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     *(ActionSpec(f"preset_{number}", "Image", f"Window preset {number} from the file", (f"F{number}",))
       for number in range(1, FILE_PRESET_KEYS + 1)),
     ActionSpec("auto_window", "Image", "Automatic window (from the breast's values)", (f"F{FILE_PRESET_KEYS + 1}",)),
+    ActionSpec("outlines", "AI", "Lesion outlines", ("O",), checkable=True),
+    ActionSpec("heatmap", "AI", "Grad-CAM++ heatmap", ("H",), checkable=True),
+    ActionSpec("cancel_analysis", "AI", "Cancel analysis", ("Esc",)),
+    ActionSpec("analyse", "AI", "Analyse the study again"),
     ActionSpec("shortcuts", "Help", "Keyboard and mouse shortcuts", ("?",)),
 )
 
-MENUS = ("File", "View", "Image", "Help")
+MENUS = ("File", "View", "Image", "AI", "Help")
 
 MOUSE_BINDINGS: tuple[tuple[str, str], ...] = (
     ("Left drag", "Pan (both images move together)"),
@@ -48,5 +52,6 @@ MOUSE_BINDINGS: tuple[tuple[str, str], ...] = (
     ("Wheel", "Zoom about the cursor"),
     ("Right drag", "Window/level: right/left widens/narrows the window, down/up darkens/brightens"),
     ("Click a thumbnail", "Show that view"),
+    ("Click a lesion in the list", "Zoom both images to it"),
     ("Drop folders or files", "Open them as one study"),
 )

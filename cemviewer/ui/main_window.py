@@ -1,6 +1,7 @@
-"""The viewer's main window: the image pair in the middle, views and study information in a narrow column on the
-left, readout and progress in the status bar. It wires the widgets to the background loader and holds what is
-open; the maths lives in cemviewer.imaging and the loading in cemviewer.services."""
+"""The viewer's main window: the image pair in the middle, views, lesions and study information in a narrow column
+on the left, readout and progress in the status bar. It wires the widgets to the background loader and the lesion
+analyser and holds what is open; the maths lives in cemviewer.imaging, the loading and the AI in
+cemviewer.services."""
 
 from __future__ import annotations
 
@@ -23,11 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cemviewer.services.inference import RUNNING, LesionAnalyser, ViewAnalysis
 from cemviewer.services.study_loader import LoadedImage, StudyLoader
 from cemviewer.study.loader import HANGING_ORDER
 from cemviewer.study.model import ImageRef, ScanResult, Study, View
 from cemviewer.ui.actions import ACTIONS, FILE_PRESET_KEYS, MENUS
+from cemviewer.ui.heatmap_overlay import DEFAULT_OPACITY
 from cemviewer.ui.info_panel import InfoPanel, study_title
+from cemviewer.ui.lesion_panel import LesionPanel
 from cemviewer.ui.message_bar import MessageBar
 from cemviewer.ui.overview import ViewOverview
 from cemviewer.ui.pair_view import LOW_ENERGY_TITLE, RECOMBINED_TITLE, PairView, PaneContent
@@ -37,14 +41,21 @@ from cemviewer.ui.shortcuts_dialog import ShortcutsDialog
 APP_NAME = "cemviewer"
 SIDE_COLUMN_WIDTH = 280
 LOADING_TEXT = "Loading…"
+# Where the AI display switches are remembered between sessions.
+OUTLINES_KEY = "ai/outlines"
+HEATMAP_KEY = "ai/heatmap"
+OPACITY_KEY = "ai/heatmap_opacity"
 
 
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
         self.setWindowTitle(APP_NAME)
-        self.recent = RecentStudies(settings or default_settings())
+        self.settings = settings or default_settings()
+        self.recent = RecentStudies(self.settings)
         self.loader = StudyLoader(self)
+        self.analyser = LesionAnalyser(self)
+        self.analyses: dict[str, ViewAnalysis] = {}  # the current study's AI findings by view name
         self.scan: ScanResult | None = None
         self.study: Study | None = None
         self.view_name: str | None = None
@@ -80,7 +91,9 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setVisible(False)
+        self.ai_status = QLabel()
         self.statusBar().addPermanentWidget(self.readout)
+        self.statusBar().addPermanentWidget(self.ai_status)
         self.statusBar().addPermanentWidget(self.progress)
 
         self.actions_by_key = self._build_actions()
@@ -91,12 +104,25 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
         self.actions_by_key["linked_cursor"].setChecked(True)
 
+        self.lesion_panel = LesionPanel(self.actions_by_key["outlines"], self.actions_by_key["heatmap"])
+        self._lesions_dock = self._dock("Lesions (AI)", self.lesion_panel, "lesions")
+        self.splitDockWidget(self._views_dock, self._lesions_dock, Qt.Orientation.Vertical)
+        self._restore_ai_display()
+
         self.loader.progress.connect(self._on_progress)
         self.loader.scanned.connect(self._on_scanned)
         self.loader.openFailed.connect(self._on_open_failed)
         self.loader.imageLoaded.connect(self._on_image_loaded)
         self.loader.imageFailed.connect(self._on_image_failed)
         self.loader.idle.connect(self._on_idle)
+        self.analyser.progress.connect(self._on_ai_progress)
+        self.analyser.viewAnalysed.connect(self._on_view_analysed)
+        self.analyser.finished.connect(self._on_ai_finished)
+        self.analyser.cancelled.connect(self._on_ai_cancelled)
+        self.analyser.failed.connect(self._on_ai_failed)
+        self.analyser.viewFailed.connect(self._on_ai_view_failed)
+        self.lesion_panel.lesionChosen.connect(self.focus_lesion)
+        self.lesion_panel.opacityChanged.connect(self.set_heatmap_opacity)
         self.overview.viewSelected.connect(self.select_view)
         self.info.studyChosen.connect(self._choose_study)
         self.pair.cursorMoved.connect(self.readout.setText)
@@ -129,6 +155,10 @@ class MainWindow(QMainWindow):
             "reset_window": self.reset_windows,
             "auto_window": self.auto_windows,
             "shortcuts": self.show_shortcuts,
+            "outlines": lambda: self.set_outlines_shown(self.actions_by_key["outlines"].isChecked()),
+            "heatmap": lambda: self.set_heatmap_shown(self.actions_by_key["heatmap"].isChecked()),
+            "cancel_analysis": self.cancel_analysis,
+            "analyse": self.analyse_again,
         }
         handlers.update({f"view_{name}": partial(self.select_view, name) for name in HANGING_ORDER})
         handlers.update({f"preset_{n}": partial(self.apply_preset, n - 1) for n in range(1, FILE_PRESET_KEYS + 1)})
@@ -221,6 +251,8 @@ class MainWindow(QMainWindow):
         self.info.show_scan(self.scan, study)
         self.pair.show_nothing()
         self.view_name = None
+        self.analyses.clear()
+        self.analyser.start(study, study.views[0].name if study.views else None)
         if study.views:
             self.select_view(study.views[0].name)
 
@@ -235,6 +267,7 @@ class MainWindow(QMainWindow):
     def _on_image_loaded(self, loaded: LoadedImage) -> None:
         self.loaded[loaded.ref] = loaded
         loaded.window.user_inverted = self.inverted
+        self.analyser.add_image(loaded.window.image)
         view = self._view_of(loaded.ref)
         if view is not None and _thumbnail_source(view) == loaded.ref:
             self.overview.set_thumbnail(view.name, loaded.thumbnail)
@@ -243,6 +276,7 @@ class MainWindow(QMainWindow):
 
     def _on_image_failed(self, ref: ImageRef, message: str) -> None:
         self.failed[ref] = message
+        self.analyser.image_failed(ref)
         self.message_bar.show_error(message)
         self.statusBar().showMessage(message)
         view = self._view_of(ref)
@@ -268,6 +302,7 @@ class MainWindow(QMainWindow):
         self.view_name = name
         self.overview.set_current(name)
         self.loader.prioritize(view)
+        self.analyser.prioritize(name)
         self._show_current()
 
     def step_view(self, step: int) -> None:
@@ -284,6 +319,7 @@ class MainWindow(QMainWindow):
         self.pair.show_pair(view.name, self._content(view.low_energy, LOW_ENERGY_TITLE, view),
                             self._content(view.recombined, RECOMBINED_TITLE, view))
         self.info.show_view(view, {ref: loaded.window.image for ref, loaded in self.loaded.items()})
+        self._show_findings()
 
     def _content(self, ref: ImageRef | None, title: str, view: View) -> PaneContent:
         if ref is None:
@@ -348,14 +384,105 @@ class MainWindow(QMainWindow):
         self._shortcuts_dialog.show()
         self._shortcuts_dialog.raise_()
 
+    # --- lesion AI ------------------------------------------------------------------------------------------
+
+    def _show_findings(self) -> None:
+        """The current view's AI findings on the images and in the lesion panel."""
+        analysis = self.analyses.get(self.view_name)
+        self.pair.show_marks(analysis.marks if analysis else None)
+        if analysis is not None:
+            empty = f"No lesion found on {self.view_name}"
+        elif self.analyser.state == RUNNING:
+            empty = f"{self.view_name} not analysed yet"
+        else:
+            empty = f"No AI findings for {self.view_name}" if self.view_name else ""
+        self.lesion_panel.show_lesions(analysis.marks.lesions if analysis else None, empty)
+
+    def _set_ai_status(self, text: str) -> None:
+        self.ai_status.setText(text)
+        self.lesion_panel.set_status(text)
+
+    def _on_ai_progress(self, view_name: str, position: int, total: int) -> None:
+        self._set_ai_status(f"AI: analysing {view_name} ({position}/{total})…")
+
+    def _on_view_analysed(self, analysis: ViewAnalysis) -> None:
+        self.analyses[analysis.view_name] = analysis
+        if analysis.view_name == self.view_name:
+            self._show_findings()
+
+    def _on_ai_finished(self) -> None:
+        lesions = sum(len(analysis.marks.lesions) for analysis in self.analyses.values())
+        devices = sorted({analysis.marks.device for analysis in self.analyses.values()})
+        where = f" ({', '.join(devices)})" if devices else ""
+        self._set_ai_status(f"AI: {lesions} lesion{'s' if lesions != 1 else ''} in {len(self.analyses)} "
+                            f"view{'s' if len(self.analyses) != 1 else ''}{where}")
+        self._show_findings()
+
+    def _on_ai_cancelled(self) -> None:
+        self._set_ai_status(f"AI: cancelled, {len(self.analyses)} view{'s' if len(self.analyses) != 1 else ''} "
+                            f"analysed (AI ▸ Analyse the study again resumes)")
+        self._show_findings()
+
+    def _on_ai_failed(self, message: str) -> None:
+        self.message_bar.show_error(message)
+        self._set_ai_status("AI: off (see the message above the images)")
+        self._show_findings()
+
+    def _on_ai_view_failed(self, view_name: str, message: str) -> None:
+        self.message_bar.show_error(message)
+
+    def cancel_analysis(self) -> None:
+        if not self.analyser.cancel():
+            self.statusBar().showMessage("No lesion analysis is running", 3000)
+
+    def analyse_again(self) -> None:
+        if self.study is not None:
+            self.analyser.rerun(self.view_name)
+            self._show_findings()
+
+    def focus_lesion(self, number: int) -> None:
+        analysis = self.analyses.get(self.view_name)
+        lesions = analysis.marks.lesions if analysis else []
+        lesion = next((lesion for lesion in lesions if lesion.number == number), None)
+        if lesion is not None:
+            self.pair.focus_lesion(lesion)
+
+    def set_outlines_shown(self, shown: bool) -> None:
+        self.actions_by_key["outlines"].setChecked(shown)
+        self.pair.set_outlines_visible(shown)
+        self.settings.setValue(OUTLINES_KEY, shown)
+
+    def set_heatmap_shown(self, shown: bool) -> None:
+        self.actions_by_key["heatmap"].setChecked(shown)
+        self.pair.heatmap.set_visible(shown)
+        self.settings.setValue(HEATMAP_KEY, shown)
+
+    def set_heatmap_opacity(self, opacity: float) -> None:
+        self.pair.heatmap.set_opacity(opacity)
+        self.settings.setValue(OPACITY_KEY, opacity)
+
+    def _restore_ai_display(self) -> None:
+        # The heatmap starts hidden: outlines answer "where"; the explanation is asked for.
+        self.set_outlines_shown(_setting_bool(self.settings.value(OUTLINES_KEY, True)))
+        self.set_heatmap_shown(_setting_bool(self.settings.value(HEATMAP_KEY, False)))
+        opacity = float(self.settings.value(OPACITY_KEY, DEFAULT_OPACITY))
+        self.lesion_panel.set_opacity(opacity)
+        self.pair.heatmap.set_opacity(opacity)
+
     def closeEvent(self, event) -> None:
         self.loader.shutdown()
+        self.analyser.shutdown()
         super().closeEvent(event)
 
 
 def _thumbnail_source(view: View) -> ImageRef | None:
     """The overview shows the low-energy image: the anatomy the reader recognises a view by."""
     return view.low_energy or view.recombined
+
+
+def _setting_bool(value) -> bool:
+    """QSettings hands booleans back as the strings 'true'/'false' from an INI file."""
+    return value if isinstance(value, bool) else str(value).lower() == "true"
 
 
 def _local_paths(mime) -> list[Path]:

@@ -7,15 +7,24 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Signal
 
 from cemviewer.imaging.geometry import PixelGrid, readout_text
+from cemviewer.imaging.lesion_marks import LesionMarks, ViewMarks
 from cemviewer.services.study_loader import LoadedImage
+from cemviewer.study.model import Energy
 from cemviewer.ui import theme
+from cemviewer.ui.heatmap_overlay import HeatmapOverlay
 from cemviewer.ui.image_pane import FIT_PADDING, ImagePane
+from cemviewer.ui.lesion_overlay import LesionOverlay
 
 LOW_ENERGY_TITLE = "Low energy"
 RECOMBINED_TITLE = "Recombined"
 
 # What a pane shows: a decoded image, or the text that stands in for a missing one.
 PaneContent = LoadedImage | str
+
+# Zooming to a lesion shows this much around its box on each side, as a fraction of the box's longer side, and at
+# least LESION_CONTEXT_MM: the reader judges a margin against the tissue around it.
+LESION_MARGIN = 0.5
+LESION_CONTEXT_MM = 10.0
 
 
 class PairView(pg.GraphicsLayoutWidget):
@@ -33,6 +42,10 @@ class PairView(pg.GraphicsLayoutWidget):
         self.panes = (self.low_energy, self.recombined)
         self.recombined.viewbox.setXLink(self.low_energy.viewbox)
         self.recombined.viewbox.setYLink(self.low_energy.viewbox)
+        self.outlines = (LesionOverlay(self.low_energy.viewbox, Energy.LOW.value),
+                         LesionOverlay(self.recombined.viewbox, Energy.RECOMBINED.value))
+        # On the recombined image only: enhancement is what the heat explains, and LE stays an unobscured reference.
+        self.heatmap = HeatmapOverlay(self.recombined.viewbox)
         for pane in self.panes:
             pane.viewbox.sigWindowDrag.connect(lambda dx, dy, pane=pane: self._drag_window(pane, dx, dy))
             pane.viewbox.sigRangeChangedManually.connect(self._leave_fit_mode)
@@ -60,6 +73,31 @@ class PairView(pg.GraphicsLayoutWidget):
         self._fitted_view = None
         for pane in self.panes:
             pane.show_placeholder("", "")
+        self.show_marks(None)
+
+    def show_marks(self, marks: ViewMarks | None) -> None:
+        """The lesion AI's outlines and heatmap for the view on screen (None: none)."""
+        for pane, overlay in zip(self.panes, self.outlines, strict=True):
+            overlay.show(marks.lesions if marks is not None else [], pane.grid)
+        self.heatmap.show(marks.heat if marks is not None else None, self.recombined.grid)
+
+    def set_outlines_visible(self, visible: bool) -> None:
+        for overlay in self.outlines:
+            overlay.set_visible(visible)
+
+    def focus_lesion(self, lesion: LesionMarks) -> None:
+        """Zoom both images to `lesion` with some tissue around it, and draw its outline thicker."""
+        grid = self.reference_grid()
+        if grid is None:
+            return
+        width, height = grid.pixel_size
+        x0, y0, x1, y1 = lesion.box
+        box = QRectF(x0 * width, y0 * height, (x1 - x0) * width, (y1 - y0) * height)
+        margin = max(LESION_MARGIN * max(box.width(), box.height()), LESION_CONTEXT_MM if grid.spacing_mm else 0.0)
+        self._fit_mode = False
+        self.low_energy.viewbox.setRange(box.adjusted(-margin, -margin, margin, margin), padding=0.0)
+        for overlay in self.outlines:
+            overlay.select(lesion.number)
 
     def refresh_windows(self) -> None:
         for pane in self.panes:

@@ -12,6 +12,14 @@ from cemviewer.ui.main_window import MainWindow
 LOAD_TIMEOUT_MS = 60_000
 
 
+@pytest.fixture(autouse=True)
+def findings_cache_folder(tmp_path_factory, monkeypatch) -> Path:
+    """The lesion AI's disk cache in a folder of the test session's own, never the user's ~/.cache."""
+    folder = tmp_path_factory.getbasetemp() / "xdg_cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def settings(tmp_path) -> QSettings:
     """Settings in a file of the test's own, so the recent-studies list starts empty and stays private."""
@@ -28,6 +36,7 @@ def window(qtbot, settings) -> MainWindow:
     win.activateWindow()
     yield win
     win.loader.shutdown()
+    win.analyser.shutdown()
 
 
 @pytest.fixture

@@ -1,0 +1,360 @@
+"""Lesion AI for the open study, off the UI thread: each view of the study goes through LesionAI.analyze on one
+worker thread, the selected view first, on the GPU when torch sees one, else the CPU.
+
+The window hands over the images the loader decoded (`add_image`); a view is analysed once all its images are
+there. Findings come back as ViewAnalysis: everything the window draws, computed in the worker (outline polylines,
+a reduced heatmap), so applying them costs the UI thread next to nothing.
+
+- Models are loaded once per process, lazily, by the worker (model load never blocks the UI), and kept per models
+  folder and device; a failed load is tried again on the next study.
+- Results are cached per view in memory for the session (the window's reopening is instant, no worker at all) and on
+  disk between sessions (cemviewer.services.findings_cache), keyed by study UID, SOP instance UIDs and the model
+  files' sizes and modification times.
+- Cancelling (or starting another study) stops the analysis in flight at the next stage boundary of analyze; results
+  of an older run that arrive late still fill the memory cache but are not reported.
+- Torch gets all cores but one, which stays with the UI; with the GIL mostly released by torch, the event loop keeps
+  running while a view is analysed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from cemviewer.ai.pipeline import (DEVICE_ENV, AIOutOfMemoryError, AnalysisCancelled, LesionAI, ModelLoadError,
+                                   ViewFindings, default_models_dir)
+from cemviewer.imaging.lesion_marks import LesionMarks, ViewMarks, outline_contours, reduced_heat
+from cemviewer.services.findings_cache import FindingsCache, findings_key, model_fingerprint
+from cemviewer.services.study_loader import report_from_worker
+from cemviewer.study.model import ImageRef, MammoImage, Study, View
+
+MEMORY_ENTRIES = 64  # views kept in memory: a day's worth of reopened studies, a few MB
+
+# Where a ViewAnalysis came from.
+FROM_MODEL = "model"
+FROM_DISK = "disk"
+FROM_MEMORY = "memory"
+
+# LesionAnalyser.state
+IDLE = "idle"
+RUNNING = "running"
+FINISHED = "finished"
+CANCELLED = "cancelled"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ViewAnalysis:
+    view_name: str
+    key: str | None  # the cache key; None when the model files could not be identified
+    marks: ViewMarks
+    source: str  # FROM_MODEL, FROM_DISK or FROM_MEMORY
+    seconds: float  # worker time spent on the view, 0 from memory
+
+
+def worker_threads() -> int:
+    """Torch threads for analysis: every core but one, which stays with the UI (so one on a dual-core machine)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
+def view_marks(findings: ViewFindings) -> ViewMarks:
+    """What the viewer draws of `findings`: outline polylines per energy and the reduced heatmap."""
+    lesions = [LesionMarks(number, lesion.score, lesion.malignancy, lesion.box,
+                           {energy: outline_contours(mask, lesion.box) for energy, mask in lesion.outlines.items()})
+               for number, lesion in enumerate(findings.lesions, start=1)]
+    heat = reduced_heat(findings.heatmap) if findings.heatmap is not None else None
+    return ViewMarks(lesions, heat, findings.device)
+
+
+@dataclass(frozen=True)
+class _LoadedModels:
+    ai: LesionAI
+    fingerprint: str | None  # of the files as they were when loaded
+
+
+class _ModelRegistry:
+    """The process's loaded models, one LesionAI per models folder and device."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded: dict[tuple[str, str], _LoadedModels] = {}
+
+    @staticmethod
+    def _place(folder: Path, device: str | None) -> tuple[str, str]:
+        return str(folder.resolve()), device or os.environ.get(DEVICE_ENV) or "auto"
+
+    def fingerprint(self, folder: Path, device: str | None) -> str | None:
+        """Of the weights in use: those loaded (even if the files changed since), else those on disk."""
+        loaded = self._loaded.get(self._place(folder, device))
+        return loaded.fingerprint if loaded is not None else model_fingerprint(folder)
+
+    def get(self, folder: Path, device: str | None) -> _LoadedModels:
+        """Load on first use; raises ModelLoadError."""
+        place = self._place(folder, device)
+        with self._lock:
+            if place not in self._loaded:
+                fingerprint = model_fingerprint(folder)
+                self._loaded[place] = _LoadedModels(LesionAI.load(folder, device), fingerprint)
+            return self._loaded[place]
+
+
+_MODELS = _ModelRegistry()
+
+
+@dataclass(frozen=True)
+class _Job:
+    view_name: str
+    study_uid: str
+    sop_instance_uids: tuple[str | None, str | None]
+    le: MammoImage | None
+    rec: MammoImage | None
+    models_dir: Path
+    device: str | None
+
+    def key(self, fingerprint: str | None) -> str | None:
+        return findings_key(self.study_uid, list(self.sop_instance_uids), fingerprint) if fingerprint else None
+
+
+def _bright_dense(image: MammoImage | None) -> np.ndarray | None:
+    """The pixels as the models were trained on them: bright = dense, which MONOCHROME1 files store inverted."""
+    if image is None:
+        return None
+    return image.pixels.max() - image.pixels if image.invert else image.pixels
+
+
+def _analyse(job: _Job, disk: FindingsCache, stop: threading.Event) -> ViewAnalysis:
+    """Worker thread: the disk cache, else the models."""
+    start = time.perf_counter()
+    if stop.is_set():
+        raise AnalysisCancelled(f"analysis of {job.view_name} cancelled before it started")
+    key = job.key(_MODELS.fingerprint(job.models_dir, job.device))
+    findings = disk.load(key) if key else None
+    source = FROM_DISK
+    if findings is None:
+        models = _MODELS.get(job.models_dir, job.device)
+        threads = worker_threads()
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        findings = models.ai.analyze(_bright_dense(job.le), _bright_dense(job.rec), cancel=stop.is_set)
+        source = FROM_MODEL
+        key = job.key(models.fingerprint)
+        if key:
+            disk.save(key, findings)
+    return ViewAnalysis(job.view_name, key, view_marks(findings), source, time.perf_counter() - start)
+
+
+class LesionAnalyser(QObject):
+    viewAnalysed = Signal(object)  # ViewAnalysis of a view of the current study
+    progress = Signal(str, int, int)  # the view now being analysed, its position, the study's view count
+    finished = Signal()  # every view of the study has findings (or could not be analysed)
+    cancelled = Signal()
+    failed = Signal(str)  # the AI cannot run (weights, GPU memory, a failing model); the message says why
+    viewFailed = Signal(str, str)  # view name, why that view could not be analysed
+
+    # The worker reports through these; the first argument is the run that asked.
+    _workerDone = Signal(int, object)
+    _workerCancelled = Signal(int)
+    _workerFailed = Signal(int, str)
+    _workerViewFailed = Signal(int, str, str)
+
+    def __init__(self, parent: QObject | None = None, models_dir: Path | None = None, device: str | None = None,
+                 cache: FindingsCache | None = None) -> None:
+        """`models_dir` None: pipeline.default_models_dir() when each study starts (so CEMVIEWER_MODELS counts)."""
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)  # one view at a time: torch already uses the cores
+        self._models_dir = models_dir
+        self._device = device
+        self._disk = cache or FindingsCache()
+        self._memory: OrderedDict[str, ViewAnalysis] = OrderedDict()
+        self.model_runs = 0  # views analysed by the models in this analyser's lifetime
+        self.state = IDLE
+        self._run = 0
+        self._stop = threading.Event()
+        self._study: Study | None = None
+        self._images: dict[ImageRef, MammoImage | None] = {}  # None: the image could not be decoded
+        self._pending: list[View] = []
+        self._done = 0
+        self._total = 0
+        self._busy = False  # a job (of any run) is in the pool
+        self._models_now = default_models_dir()
+        self._workerDone.connect(self._on_done)
+        self._workerCancelled.connect(self._on_cancelled)
+        self._workerFailed.connect(self._on_failed)
+        self._workerViewFailed.connect(self._on_view_failed)
+
+    # --- what the window calls ------------------------------------------------------------------------------
+
+    def start(self, study: Study, first: str | None = None) -> None:
+        """Analyse `study`'s views (`first`, default its first view, before the others) as their images arrive.
+        Cancels whatever was running."""
+        self._stop.set()
+        self._study = study
+        self._images = {}
+        self._begin(first)
+
+    def rerun(self, first: str | None = None) -> None:
+        """Analyse the current study again from its images at hand; views found in the memory cache cost nothing."""
+        if self._study is not None:
+            self._stop.set()
+            self._begin(first)
+
+    def add_image(self, image: MammoImage) -> None:
+        """A decoded image of the study (the loader's own pixels; nothing is read again)."""
+        if self._study is not None and image.ref in self._study.images():
+            self._images[image.ref] = image
+            self._advance()
+
+    def image_failed(self, ref: ImageRef) -> None:
+        if self._study is not None and ref in self._study.images():
+            self._images[ref] = None
+            self._advance()
+
+    def prioritize(self, view_name: str) -> None:
+        """Analyse `view_name` next (the user just selected it)."""
+        view = next((view for view in self._pending if view.name == view_name), None)
+        if view is not None:
+            self._pending.remove(view)
+            self._pending.insert(0, view)
+
+    def cancel(self) -> bool:
+        """Stop the current run; False when nothing was running."""
+        if self.state != RUNNING:
+            return False
+        self._stop.set()
+        self._pending.clear()
+        self.state = CANCELLED
+        self.cancelled.emit()
+        return True
+
+    def shutdown(self) -> None:
+        """Stop and wait for the worker; call before the window goes away."""
+        self._stop.set()
+        self._pending.clear()
+        self._run += 1
+        self.state = IDLE
+        self._pool.waitForDone()
+
+    # --- scheduling (UI thread) -----------------------------------------------------------------------------
+
+    def _begin(self, first: str | None) -> None:
+        self._run += 1
+        self._stop = threading.Event()
+        self._models_now = self._models_dir or default_models_dir()
+        views = list(self._study.views)
+        views.sort(key=lambda view: view.name != first)  # stable: the study's order after `first`
+        self._pending = views
+        self._done, self._total = 0, len(views)
+        self.state = RUNNING
+        self._advance()
+
+    def _advance(self) -> None:
+        if self.state != RUNNING:
+            return
+        self._serve_from_memory()
+        while not self._busy:
+            view = next((view for view in self._pending if self._ready(view)), None)
+            if view is None:
+                if not self._pending:
+                    self.state = FINISHED
+                    self.finished.emit()
+                return
+            self._pending.remove(view)
+            job = self._job(view)
+            if job.le is None and job.rec is None:
+                self._done += 1  # the loader has already said why its images cannot be shown
+                continue
+            self._busy = True
+            self.progress.emit(view.name, self._done + 1, self._total)
+            run, stop = self._run, self._stop
+            self._pool.start(lambda: self._work(run, job, stop))
+
+    def _serve_from_memory(self) -> None:
+        fingerprint = _MODELS.fingerprint(self._models_now, self._device)
+        if fingerprint is None:
+            return
+        for view in list(self._pending):
+            hit = self._memory.get(self._job(view).key(fingerprint))
+            if hit is not None:
+                self._memory.move_to_end(hit.key)
+                self._pending.remove(view)
+                self._deliver(dataclasses.replace(hit, view_name=view.name, source=FROM_MEMORY, seconds=0.0))
+
+    def _ready(self, view: View) -> bool:
+        return all(ref in self._images for ref in view.images())
+
+    def _job(self, view: View) -> _Job:
+        return _Job(view.name, self._study.study_uid,
+                    tuple(ref.sop_instance_uid if ref else None for ref in (view.low_energy, view.recombined)),
+                    self._images.get(view.low_energy), self._images.get(view.recombined), self._models_now,
+                    self._device)
+
+    def _deliver(self, analysis: ViewAnalysis) -> None:
+        self._done += 1
+        self.viewAnalysed.emit(analysis)
+
+    # --- worker ---------------------------------------------------------------------------------------------
+
+    def _work(self, run: int, job: _Job, stop: threading.Event) -> None:
+        """Worker thread."""
+        try:
+            analysis = _analyse(job, self._disk, stop)
+        except AnalysisCancelled:
+            report_from_worker(self._workerCancelled, run)
+        except ModelLoadError as error:
+            report_from_worker(self._workerFailed, run, f"Lesion AI is off: {error}. The images can be read as usual.")
+        except AIOutOfMemoryError as error:
+            report_from_worker(self._workerFailed, run, f"Lesion AI stopped: {error}.")
+        except ValueError as error:
+            report_from_worker(self._workerViewFailed, run, job.view_name,
+                               f"Lesion AI could not analyse {job.view_name}: {error}")
+        except Exception as error:  # noqa: BLE001 - a failing model must leave a working viewer and say why
+            report_from_worker(self._workerFailed, run, f"Lesion AI failed on {job.view_name} and is off for this "
+                                                        f"study: {type(error).__name__}: {error}")
+        else:
+            report_from_worker(self._workerDone, run, analysis)
+
+    def _on_done(self, run: int, analysis: ViewAnalysis) -> None:
+        self._busy = False
+        if analysis.source == FROM_MODEL:
+            self.model_runs += 1
+        if analysis.key is not None:
+            self._memory[analysis.key] = analysis
+            self._memory.move_to_end(analysis.key)
+            while len(self._memory) > MEMORY_ENTRIES:
+                self._memory.popitem(last=False)
+        if run == self._run:
+            self._deliver(analysis)
+        self._advance()
+
+    def _on_cancelled(self, run: int) -> None:
+        self._busy = False
+        self._advance()
+
+    def _on_failed(self, run: int, message: str) -> None:
+        self._busy = False
+        if run == self._run and self.state == RUNNING:
+            self._pending.clear()
+            self.state = FAILED
+            self.failed.emit(message)
+        self._advance()
+
+    def _on_view_failed(self, run: int, view_name: str, message: str) -> None:
+        self._busy = False
+        if run == self._run:
+            self._done += 1
+            self.viewFailed.emit(view_name, message)
+        self._advance()
