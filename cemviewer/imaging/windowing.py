@@ -9,6 +9,7 @@ over and never rewrites the pixels; the same pair also renders thumbnails here w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -97,11 +98,16 @@ class WindowState:
 
     def __init__(self, image: MammoImage) -> None:
         self.image = image
-        self.auto = auto_window(image.pixels, image.invert)
         self.value_span = value_span(image.pixels)
         self.user_inverted = False
         self.window: WindowPreset | None = None  # None: the file's VOI LUT
         self.reset()
+
+    @cached_property
+    def auto(self) -> WindowPreset:
+        """The automatic window, worked out when first asked for: most images are never auto-windowed, and the
+        full-image statistics cost about as much as decoding an uncompressed file."""
+        return auto_window(self.image.pixels, self.image.invert)
 
     @property
     def presets(self) -> list[WindowPreset]:
