@@ -33,6 +33,7 @@ class LesionMarks:
 class HeatImage:
     levels: np.ndarray  # uint8, heat 0..1 as 0..255; each pixel covers step x step image pixels from the top left
     step: int
+    peak: float  # the full-resolution heatmap's maximum
 
 
 @dataclass(frozen=True)
@@ -61,4 +62,4 @@ def reduced_heat(heatmap: np.ndarray, max_side: int = HEAT_MAX_SIDE) -> HeatImag
     padded = np.zeros((math.ceil(rows / step) * step, math.ceil(columns / step) * step), np.float32)
     padded[:rows, :columns] = heatmap
     blocks = padded.reshape(padded.shape[0] // step, step, padded.shape[1] // step, step).mean(axis=(1, 3))
-    return HeatImage(np.round(np.clip(blocks, 0.0, 1.0) * 255.0).astype(np.uint8), step)
+    return HeatImage(np.round(np.clip(blocks, 0.0, 1.0) * 255.0).astype(np.uint8), step, float(heatmap.max()))

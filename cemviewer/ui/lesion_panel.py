@@ -51,6 +51,12 @@ class LesionPanel(QWidget):
             button.setToolTip(f"{action.text()} ({action.shortcut().toString()})")
             switches.addWidget(button)
         switches.addStretch(1)
+        # Fusion draws a checked tool button barely darker than an unchecked one; the reader must see what is on.
+        self.setStyleSheet(f"QToolButton {{ padding: 2px 6px; }}"
+                           f" QToolButton:checked {{ background: #5a4520; border: 1px solid {theme.ACCENT}; }}")
+        self.heat_note = QLabel()
+        self.heat_note.setWordWrap(True)
+        self.heat_note.setStyleSheet(f"color: {theme.DIM_TEXT};")
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setToolTip("Heatmap opacity")
@@ -68,12 +74,17 @@ class LesionPanel(QWidget):
         layout.addWidget(self.empty)
         layout.addLayout(switches)
         layout.addLayout(opacity_row)
+        layout.addWidget(self.heat_note)
         layout.addWidget(legend)
         layout.addStretch(1)
         self.show_lesions(None, "")
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
+
+    def set_heat_note(self, text: str) -> None:
+        self.heat_note.setText(text)
+        self.heat_note.setVisible(bool(text))
 
     def set_opacity(self, opacity: float) -> None:
         self.opacity.setValue(round(opacity * 100))

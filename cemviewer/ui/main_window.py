@@ -29,7 +29,7 @@ from cemviewer.services.study_loader import LoadedImage, StudyLoader
 from cemviewer.study.loader import HANGING_ORDER
 from cemviewer.study.model import ImageRef, ScanResult, Study, View
 from cemviewer.ui.actions import ACTIONS, FILE_PRESET_KEYS, MENUS
-from cemviewer.ui.heatmap_overlay import DEFAULT_OPACITY
+from cemviewer.ui.heatmap_overlay import DEFAULT_OPACITY, TRANSPARENT_BELOW
 from cemviewer.ui.info_panel import InfoPanel, study_title
 from cemviewer.ui.lesion_panel import LesionPanel
 from cemviewer.ui.message_bar import MessageBar
@@ -397,6 +397,12 @@ class MainWindow(QMainWindow):
         else:
             empty = f"No AI findings for {self.view_name}" if self.view_name else ""
         self.lesion_panel.show_lesions(analysis.marks.lesions if analysis else None, empty)
+        heat = analysis.marks.heat if analysis else None
+        note = f"Heatmap peak {heat.peak:.2f}" if heat else ""
+        if heat and heat.peak < TRANSPARENT_BELOW:
+            # The heat is Grad-CAM++ weighted by malignancy: nothing to see where the classifier finds little.
+            note += f", below the {TRANSPARENT_BELOW:g} shown: little malignancy evidence"
+        self.lesion_panel.set_heat_note(note)
 
     def _set_ai_status(self, text: str) -> None:
         self.ai_status.setText(text)
