@@ -59,6 +59,7 @@ class ViewAnalysis:
     marks: ViewMarks
     source: str  # FROM_MODEL, FROM_DISK or FROM_MEMORY
     seconds: float  # worker time spent on the view, 0 from memory
+    torch_threads: int  # CPU threads torch had for the models in the worker; 0 when they did not run
 
 
 def worker_threads() -> int:
@@ -142,18 +143,18 @@ def _analyse(job: _Job, disk: FindingsCache, stop: threading.Event) -> ViewAnaly
         raise AnalysisCancelled(f"analysis of {job.view_name} cancelled before it started")
     key = job.key(_MODELS.fingerprint(job.models_dir, job.device))
     findings = disk.load(key) if key else None
-    source = FROM_DISK
+    source, threads = FROM_DISK, 0
     if findings is None:
         models = _MODELS.get(job.models_dir, job.device)
-        threads = worker_threads()
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
+        # Per thread (OpenMP): it must be set here, in the worker that runs the models.
+        if torch.get_num_threads() != worker_threads():
+            torch.set_num_threads(worker_threads())
         findings = models.ai.analyze(_bright_dense(job.le), _bright_dense(job.rec), cancel=stop.is_set)
-        source = FROM_MODEL
+        source, threads = FROM_MODEL, torch.get_num_threads()
         key = job.key(models.fingerprint)
         if key:
             disk.save(key, findings)
-    return ViewAnalysis(job.view_name, key, view_marks(findings), source, time.perf_counter() - start)
+    return ViewAnalysis(job.view_name, key, view_marks(findings), source, time.perf_counter() - start, threads)
 
 
 class LesionAnalyser(QObject):
@@ -291,7 +292,8 @@ class LesionAnalyser(QObject):
             if hit is not None:
                 self._memory.move_to_end(hit.key)
                 self._pending.remove(view)
-                self._deliver(dataclasses.replace(hit, view_name=view.name, source=FROM_MEMORY, seconds=0.0))
+                self._deliver(dataclasses.replace(hit, view_name=view.name, source=FROM_MEMORY, seconds=0.0,
+                                                  torch_threads=0))
 
     def _ready(self, view: View) -> bool:
         return all(ref in self._images for ref in view.images())

@@ -98,7 +98,8 @@ def test_the_lesion_list_fills_and_choosing_a_lesion_zooms_both_images_to_it(qtb
     chosen = lesions[-1]
     row = listing.count() - 1
     before = [np.array(pane.viewbox.viewRange()) for pane in window.pair.panes]
-    qtbot.mouseClick(listing.viewport(), Qt.MouseButton.LeftButton, pos=listing.visualItemRect(listing.item(row)).center())
+    where = listing.visualItemRect(listing.item(row)).center()
+    qtbot.mouseClick(listing.viewport(), Qt.MouseButton.LeftButton, pos=where)
     for pane, old in zip(window.pair.panes, before):
         assert not np.allclose(np.array(pane.viewbox.viewRange()), old)
         assert _shows(pane, _scene_box(chosen, pane))
