@@ -195,3 +195,15 @@ def test_without_usable_weights_the_viewer_says_so_and_works_on(qtbot, window, s
     qtbot.keyClick(window, Qt.Key.Key_F4)  # automatic window
     assert tuple(window.pair.low_energy.image_item.getLevels()) != levels
     assert not window.pair.outlines[0].curves and window.pair.heatmap.item.image is None
+
+
+def test_the_display_switches_are_remembered_for_the_next_session(qtbot, window, settings):
+    assert window.actions_by_key["outlines"].isChecked() and not window.actions_by_key["heatmap"].isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_H)
+    qtbot.keyClick(window, Qt.Key.Key_O)
+    window.lesion_panel.opacity.setValue(30)
+    later = MainWindow(settings)
+    qtbot.addWidget(later)
+    assert later.actions_by_key["heatmap"].isChecked() and not later.actions_by_key["outlines"].isChecked()
+    assert later.lesion_panel.opacity.value() == 30 and later.pair.heatmap.item.opacity() == pytest.approx(0.3)
+    assert later.pair.heatmap.item.isVisible() and not later.pair.outlines[0].visible
