@@ -29,6 +29,10 @@ def union(a: Box | None, b: Box | None) -> Box | None:
     return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
 
 
+def overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def clip(box: Box, shape: tuple[int, int]) -> Box | None:
     """`box` within an image of `shape` (rows, columns); None when nothing of it is inside."""
     rows, columns = shape

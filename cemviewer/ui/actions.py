@@ -37,14 +37,32 @@ ACTIONS: tuple[ActionSpec, ...] = (
     *(ActionSpec(f"preset_{number}", "Image", f"Window preset {number} from the file", (f"F{number}",))
       for number in range(1, FILE_PRESET_KEYS + 1)),
     ActionSpec("auto_window", "Image", "Automatic window (from the breast's values)", (f"F{FILE_PRESET_KEYS + 1}",)),
+    ActionSpec("tool_navigate", "Edit", "Navigate (pan and zoom)", checkable=True),
+    ActionSpec("tool_brush", "Edit", "Brush", ("B",), checkable=True),
+    ActionSpec("tool_eraser", "Edit", "Eraser", ("E",), checkable=True),
+    ActionSpec("tool_polygon", "Edit", "Polygon fill", ("P",), checkable=True),
+    ActionSpec("tool_lasso", "Edit", "Lasso fill", ("L",), checkable=True),
+    # Esc steps back: out of a polygon being drawn, then out of the edit tool, then it cancels the AI analysis.
+    ActionSpec("escape", "Edit", "Back to Navigate (in Navigate: cancel the AI analysis)", ("Esc",)),
+    ActionSpec("brush_smaller", "Edit", "Smaller brush", ("[",)),
+    ActionSpec("brush_larger", "Edit", "Larger brush", ("]",)),
+    ActionSpec("undo", "Edit", "Undo", ("Ctrl+Z",)),
+    ActionSpec("redo", "Edit", "Redo", ("Ctrl+Shift+Z", "Ctrl+Y")),
+    ActionSpec("new_lesion", "Edit", "New lesion", ("N",)),
+    ActionSpec("delete_lesion", "Edit", "Delete lesion", ("Delete",)),
+    ActionSpec("accept_lesion", "Edit", "Accept AI lesion", ("Y",)),
+    ActionSpec("reject_lesion", "Edit", "Reject AI lesion", ("X",)),
+    ActionSpec("fill_holes", "Edit", "Fill holes"),
+    ActionSpec("remove_islands", "Edit", "Remove small islands"),
+    ActionSpec("smooth", "Edit", "Smooth outline"),
     ActionSpec("outlines", "AI", "Lesion outlines", ("O",), checkable=True),
     ActionSpec("heatmap", "AI", "Grad-CAM++ heatmap", ("H",), checkable=True),
-    ActionSpec("cancel_analysis", "AI", "Cancel analysis", ("Esc",)),
+    ActionSpec("cancel_analysis", "AI", "Cancel analysis (Esc in Navigate)"),
     ActionSpec("analyse", "AI", "Analyse the study again"),
     ActionSpec("shortcuts", "Help", "Keyboard and mouse shortcuts", ("?",)),
 )
 
-MENUS = ("File", "View", "Image", "AI", "Help")
+MENUS = ("File", "Edit", "View", "Image", "AI", "Help")
 
 MOUSE_BINDINGS: tuple[tuple[str, str], ...] = (
     ("Left drag", "Pan (both images move together)"),
@@ -54,4 +72,8 @@ MOUSE_BINDINGS: tuple[tuple[str, str], ...] = (
     ("Click a thumbnail", "Show that view"),
     ("Click a lesion in the list", "Zoom both images to it"),
     ("Drop folders or files", "Open them as one study"),
+    ("Left drag with Brush / Eraser", "Paint into / erase from the lesion under the pointer, else the active one"),
+    ("Ctrl+wheel with Brush / Eraser", "Brush size"),
+    ("Click with Polygon", "Add a corner; double-click or click the first corner to fill (Shift: cut out)"),
+    ("Left drag with Lasso", "Draw an outline; release to fill it (Shift: cut out)"),
 )

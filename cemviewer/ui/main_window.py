@@ -29,6 +29,7 @@ from cemviewer.services.study_loader import LoadedImage, StudyLoader
 from cemviewer.study.loader import HANGING_ORDER
 from cemviewer.study.model import ImageRef, ScanResult, Study, View
 from cemviewer.ui.actions import ACTIONS, FILE_PRESET_KEYS, MENUS
+from cemviewer.ui.edit_session import EditSession
 from cemviewer.ui.heatmap_overlay import DEFAULT_OPACITY, TRANSPARENT_BELOW
 from cemviewer.ui.info_panel import InfoPanel, study_title
 from cemviewer.ui.lesion_panel import LesionPanel
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self._shortcuts_dialog: ShortcutsDialog | None = None
 
         self.pair = PairView()
+        self.editor = EditSession(self.pair, self)  # ROI editing: its handlers join the actions below
         self.message_bar = MessageBar()
         central = QWidget()
         column = QVBoxLayout(central)
@@ -108,6 +110,12 @@ class MainWindow(QMainWindow):
         self._lesions_dock = self._dock("Lesions (AI)", self.lesion_panel, "lesions")
         self.splitDockWidget(self._views_dock, self._lesions_dock, Qt.Orientation.Vertical)
         self._restore_ai_display()
+        edit_toolbar, edit_panel = self.editor.build_widgets(self.actions_by_key)
+        self.addToolBar(edit_toolbar)
+        self._edit_dock = self._dock("Annotation", edit_panel, "annotation")
+        # On the right: the left column is full, and portrait images leave width to spare on a landscape screen.
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self._edit_dock)
+        self.resizeDocks([self._edit_dock], [SIDE_COLUMN_WIDTH], Qt.Orientation.Horizontal)
 
         self.loader.progress.connect(self._on_progress)
         self.loader.scanned.connect(self._on_scanned)
@@ -126,6 +134,7 @@ class MainWindow(QMainWindow):
         self.overview.viewSelected.connect(self.select_view)
         self.info.studyChosen.connect(self._choose_study)
         self.pair.cursorMoved.connect(self.readout.setText)
+        self.editor.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.setAcceptDrops(True)
         self._show_nothing()
 
@@ -162,6 +171,7 @@ class MainWindow(QMainWindow):
         }
         handlers.update({f"view_{name}": partial(self.select_view, name) for name in HANGING_ORDER})
         handlers.update({f"preset_{n}": partial(self.apply_preset, n - 1) for n in range(1, FILE_PRESET_KEYS + 1)})
+        handlers.update(self.editor.handlers(), escape=lambda: self.editor.escape() or self.cancel_analysis())
         return handlers
 
     def _build_actions(self) -> dict[str, QAction]:
@@ -250,6 +260,7 @@ class MainWindow(QMainWindow):
         self.overview.set_study(study)
         self.info.show_scan(self.scan, study)
         self.pair.show_nothing()
+        self.editor.clear()
         self.view_name = None
         self.analyses.clear()
         self.analyser.start(study, study.views[0].name if study.views else None)
@@ -390,6 +401,7 @@ class MainWindow(QMainWindow):
         """The current view's AI findings on the images and in the lesion panel."""
         analysis = self.analyses.get(self.view_name)
         self.pair.show_marks(analysis.marks if analysis else None)
+        self.editor.show_view(self.view_name, self.pair.reference_grid(), analysis.marks if analysis else None)
         if analysis is not None:
             empty = f"No lesion found on {self.view_name}"
         elif self.analyser.state == RUNNING:

@@ -1,0 +1,144 @@
+"""The edited lesions drawn over both images: one full-resolution ARGB image shared by an item in each pane.
+
+A brush dab changes a few hundred pixels of a 3062 x 2394 image, so nothing here handles the whole image per edit:
+`redraw(box)` recomposes the changed box of the shared image in place (numpy writes straight into the QImage's
+memory), and each item asks Qt to repaint that box only; an item paints just the part of the image Qt exposes.
+pyqtgraph's ImageItem would instead convert its whole array to a new QImage on every update (see
+benchmarks/bench_brush.py for both).
+
+Each lesion is a translucent fill in the colour of its label with an opaque one-pixel edge; the active lesion is
+filled more strongly and edged in white; AI proposals are pale until accepted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+from cemviewer.editing.lesion_set import BENIGN, MALIGNANT, PROPOSAL, UNKNOWN, EditableLesion, LesionSet
+from cemviewer.editing.mask_ops import Box, box_slices, clip, overlaps
+from cemviewer.imaging.geometry import PixelGrid
+from cemviewer.ui.lesion_overlay import UNCLASSIFIED_COLOUR
+
+LABEL_COLOURS = {UNKNOWN: "#e8d840", BENIGN: "#30d070", MALIGNANT: "#ff4040"}
+PROPOSAL_COLOUR = UNCLASSIFIED_COLOUR  # as the AI's own outlines of a lesion it could not classify
+ACTIVE_EDGE = "#ffffff"
+# Opacity (0-255) of fills and edges.
+FILL_ALPHA, ACTIVE_FILL_ALPHA, PROPOSAL_FILL_ALPHA = 60, 110, 35
+EDGE_ALPHA, PROPOSAL_EDGE_ALPHA = 230, 150
+# Above the image and the heatmap, below the AI's outlines and their labels (cemviewer.ui.lesion_overlay).
+OVERLAY_Z = 15
+
+
+def premultiplied(colour: str, alpha: int) -> np.uint32:
+    """`colour` at `alpha` as one ARGB32 premultiplied pixel."""
+    c = QColor(colour)
+    r, g, b = (round(v * alpha / 255) for v in (c.red(), c.green(), c.blue()))
+    return np.uint32((alpha << 24) | (r << 16) | (g << 8) | b)
+
+
+def lesion_colours(lesion: EditableLesion, active: bool) -> tuple[np.uint32, np.uint32]:
+    """(fill, edge) pixels of a lesion."""
+    if lesion.source == PROPOSAL:
+        fill = premultiplied(PROPOSAL_COLOUR, ACTIVE_FILL_ALPHA if active else PROPOSAL_FILL_ALPHA)
+        return fill, premultiplied(ACTIVE_EDGE if active else PROPOSAL_COLOUR, PROPOSAL_EDGE_ALPHA)
+    colour = LABEL_COLOURS[lesion.label]
+    if active:
+        return premultiplied(colour, ACTIVE_FILL_ALPHA), premultiplied(ACTIVE_EDGE, 255)
+    return premultiplied(colour, FILL_ALPHA), premultiplied(colour, EDGE_ALPHA)
+
+
+def compose(lesions: LesionSet, box: Box, out: np.ndarray) -> None:
+    """Draw the lesions' pixels within `box` into `out` (uint32, the box's shape): the active lesion on top."""
+    out[...] = 0
+    x0, y0, x1, y1 = box
+    rows, columns = lesions.shape
+    # One pixel around the box decides which pixels of the box are on an edge.
+    gx0, gy0, gx1, gy1 = max(x0 - 1, 0), max(y0 - 1, 0), min(x1 + 1, columns), min(y1 + 1, rows)
+    inner = (slice(y0 - gy0 + 1, y1 - gy0 + 1), slice(x0 - gx0 + 1, x1 - gx0 + 1))
+    grown = np.zeros((gy1 - gy0 + 2, gx1 - gx0 + 2), bool)  # outside the image counts as background
+    active = lesions.active
+    order = [lesion for lesion in lesions.lesions.values() if lesion is not active]
+    order += [active] if active is not None else []
+    for lesion in order:
+        if lesion.extent is None or not overlaps(lesion.extent, box):
+            continue
+        grown[1:-1, 1:-1] = lesion.mask[gy0:gy1, gx0:gx1]
+        mask = grown[inner]
+        if not mask.any():
+            continue
+        r, c = inner
+        interior = (mask & grown[r.start - 1:r.stop - 1, c] & grown[r.start + 1:r.stop + 1, c]
+                    & grown[r, c.start - 1:c.stop - 1] & grown[r, c.start + 1:c.stop + 1])
+        fill, edge = lesion_colours(lesion, lesion is active)
+        out[interior] = fill
+        out[mask & ~interior] = edge
+
+
+class MaskCanvas:
+    """The shared ARGB32 image of the current view's lesions."""
+
+    def __init__(self) -> None:
+        self.image = QImage()
+        self.pixels = np.zeros((0, 0), np.uint32)  # the image's memory
+        self.items: list[MaskOverlayItem] = []
+
+    def reset(self, shape: tuple[int, int] | None) -> None:
+        """An empty image of `shape` (rows, columns); None: none."""
+        rows, columns = shape or (0, 0)
+        if self.pixels.shape != (rows, columns):
+            self.image = QImage(columns, rows, QImage.Format.Format_ARGB32_Premultiplied) if rows else QImage()
+            self.pixels = (np.frombuffer(self.image.bits(), np.uint32).reshape(rows, columns) if rows
+                           else np.zeros((0, 0), np.uint32))
+            for item in self.items:
+                item.set_size(columns, rows)
+        self.pixels[...] = 0
+        for item in self.items:
+            item.update()
+
+    def redraw(self, lesions: LesionSet, box: Box | None = None) -> None:
+        """Recompose `box` (all of each lesion's extent when None) and repaint it on every pane."""
+        boxes = [box] if box is not None else [lesion.extent for lesion in lesions.lesions.values() if lesion.extent]
+        for part in boxes:
+            part = clip(part, self.pixels.shape)
+            if part is None:
+                continue
+            compose(lesions, part, self.pixels[box_slices(part)])
+            x0, y0, x1, y1 = part
+            for item in self.items:
+                item.update(QRectF(x0, y0, x1 - x0, y1 - y0))
+
+
+class MaskOverlayItem(QGraphicsItem):
+    """Draws the canvas in a pane: item coordinates are image pixels, scaled to the pane's millimetre scene."""
+
+    def __init__(self, canvas: MaskCanvas) -> None:
+        super().__init__()
+        self.canvas = canvas
+        self._size = (0, 0)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # exposedRect: the part to paint
+        self.setZValue(OVERLAY_Z)
+        canvas.items.append(self)
+        rows, columns = canvas.pixels.shape
+        self.set_size(columns, rows)
+
+    def set_size(self, columns: int, rows: int) -> None:
+        self.prepareGeometryChange()
+        self._size = (columns, rows)
+
+    def set_grid(self, grid: PixelGrid | None) -> None:
+        width, height = grid.pixel_size if grid is not None else (1.0, 1.0)
+        self.setTransform(QTransform.fromScale(width, height))
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0.0, 0.0, *self._size)
+
+    def paint(self, painter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        if self.canvas.image.isNull():
+            return
+        exposed = option.exposedRect.intersected(self.boundingRect()).toAlignedRect()
+        if exposed.isEmpty():
+            return
+        painter.drawImage(QRectF(exposed), self.canvas.image, QRectF(exposed))

@@ -1,0 +1,159 @@
+"""ROI editing in the viewer: one LesionSet per view of the open study (both images of a view share it), its
+drawing on both panes, the tools, the annotation panel, and the commands of the Edit menu.
+
+Other widgets follow the edits through two signals: `lesionsShown` when another view's lesions come on screen, and
+`roiChanged(lesion id, mask)` once an edit of a lesion of the view on screen is complete (a stroke when the button
+is released, a fill, an undo), with mask None when the lesion is gone. Mid-stroke dabs are not reported there:
+they only redraw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+
+from cemviewer.editing.lesion_set import PROPOSAL, EditError, LesionSet, Update
+from cemviewer.editing.proposals import outline_mask
+from cemviewer.imaging.geometry import PixelGrid
+from cemviewer.imaging.lesion_marks import ViewMarks
+from cemviewer.ui.edit_overlay import MaskCanvas, MaskOverlayItem
+from cemviewer.ui.edit_panel import EditPanel
+from cemviewer.ui.edit_toolbar import EditToolbar
+from cemviewer.ui.edit_tools import TOOLS, EditTools
+
+
+class EditSession(QObject):
+    roiChanged = Signal(int, object)  # lesion id, its bool mask (None: deleted) in the view on screen
+    lesionsShown = Signal(object)  # the LesionSet now on screen; None without an image
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, pair, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pair = pair
+        self.canvas = MaskCanvas()
+        self.items = tuple(MaskOverlayItem(self.canvas) for _pane in pair.panes)
+        for pane, item in zip(pair.panes, self.items, strict=True):
+            pane.viewbox.addItem(item, ignoreBounds=True)
+        self.tools = EditTools(pair, self.items, lambda: self.lesions)
+        self.tools.message.connect(self.message)
+        self.panel: EditPanel | None = None
+        self.sets: dict[str, LesionSet] = {}  # by view name, for the open study
+        self._proposed: dict[str, ViewMarks] = {}  # the AI findings each view's proposals came from
+        self.view_name: str | None = None
+        self.lesions: LesionSet | None = None  # the set on screen
+
+    def build_widgets(self, actions: dict[str, QAction]) -> tuple[EditToolbar, EditPanel]:
+        """The toolbar and the annotation panel, once the window has made the Edit actions."""
+        self.panel = EditPanel(actions)
+        self.panel.lesionChosen.connect(lambda lesion_id: self._edit(lambda lesions: lesions.select(lesion_id)))
+        self.panel.labelChosen.connect(lambda i, label: self._edit(lambda lesions: lesions.set_label(i, label)))
+        self.panel.noteEdited.connect(lambda i, note: self._edit(lambda lesions: lesions.set_note(i, note)))
+        self.panel.show_lesions(self.lesions)
+        return EditToolbar(actions, self.tools), self.panel
+
+    def handlers(self) -> dict[str, Callable[[], None]]:
+        """The window's handlers of the Edit actions (see cemviewer.ui.actions)."""
+        handlers = {f"tool_{tool}": partial(self.tools.set_tool, tool) for tool in TOOLS}
+        handlers.update({
+            "brush_smaller": partial(self.tools.resize_brush, -1),
+            "brush_larger": partial(self.tools.resize_brush, 1),
+            "undo": self.undo,
+            "redo": self.redo,
+            "new_lesion": lambda: self._edit(lambda lesions: lesions.new_lesion()),
+            "delete_lesion": partial(self._on_active, LesionSet.delete, "delete"),
+            "accept_lesion": partial(self._on_active, LesionSet.accept, "accept"),
+            "reject_lesion": partial(self._on_active, LesionSet.reject, "reject"),
+            "fill_holes": partial(self._on_active, LesionSet.fill_holes, "fill holes in", "has no hole"),
+            "remove_islands": partial(self._on_active, LesionSet.remove_islands, "remove islands from",
+                                      "has no island that small"),
+            "smooth": partial(self._on_active, LesionSet.smooth, "smooth", "is already smooth"),
+        })
+        return handlers
+
+    # --- views ----------------------------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forget every view's lesions (another study is opening)."""
+        self.sets.clear()
+        self._proposed.clear()
+        self.show_view(None, None, None)
+
+    def show_view(self, view_name: str | None, grid: PixelGrid | None, marks: ViewMarks | None) -> None:
+        """Show the lesions of `view_name`, laid out by `grid` (None: no image yet), with the AI's findings
+        `marks` as proposals the first time they are seen."""
+        lesions = None
+        if view_name is not None and grid is not None:
+            lesions = self.sets.get(view_name)
+            if lesions is None or lesions.shape != (grid.rows, grid.columns):
+                lesions = self.sets[view_name] = LesionSet((grid.rows, grid.columns), grid.spacing_mm)
+            if marks is not None and view_name not in self._proposed:
+                self._propose(view_name, lesions, marks)
+        for item in self.items:
+            item.set_grid(grid)
+        if lesions is self.lesions and view_name == self.view_name:
+            return
+        self.tools.cancel_outline()
+        if self.lesions is not None:
+            self.lesions.end_stroke()
+            self.lesions.unsubscribe(self._on_update)
+        self.view_name, self.lesions = view_name, lesions
+        self.canvas.reset(lesions.shape if lesions is not None else None)
+        if lesions is not None:
+            lesions.subscribe(self._on_update)
+            self.canvas.redraw(lesions)
+        if self.panel is not None:
+            self.panel.show_lesions(lesions)
+        self.lesionsShown.emit(lesions)
+
+    def _propose(self, view_name: str, lesions: LesionSet, marks: ViewMarks) -> None:
+        """The AI's lesions as proposals. Once per view: analysing again leaves the annotator's work as it is."""
+        self._proposed[view_name] = marks
+        for found in marks.lesions:
+            lesions.add_proposal(outline_mask(found, lesions.shape), found.score, found.malignancy)
+
+    def _on_update(self, update: Update) -> None:
+        lesions = self.lesions
+        if update.box is not None:
+            self.canvas.redraw(lesions, update.box)
+        if update.listing and self.panel is not None:
+            self.panel.show_lesions(lesions)
+        if update.roi:
+            for lesion_id in update.lesion_ids:
+                lesion = lesions.lesions.get(lesion_id)
+                self.roiChanged.emit(lesion_id, lesion.mask if lesion is not None else None)
+
+    # --- commands -------------------------------------------------------------------------------------------
+
+    def escape(self) -> bool:
+        """Esc: leave what the tools are doing; False when in Navigate with nothing under way."""
+        return self.tools.escape()
+
+    def undo(self) -> None:
+        what = self._edit(lambda lesions: lesions.undo())
+        self.message.emit(f"Undone: {what}" if what else "Nothing to undo")
+
+    def redo(self) -> None:
+        what = self._edit(lambda lesions: lesions.redo())
+        self.message.emit(f"Redone: {what}" if what else "Nothing to redo")
+
+    def _on_active(self, operation: Callable[[LesionSet, int], object], verb: str, unchanged: str = "") -> None:
+        """Apply `operation` to the active lesion; it returns False when it changed nothing."""
+        active = self.lesions.active if self.lesions is not None else None
+        if active is None:
+            self.message.emit(f"Select a lesion to {verb} first")
+            return
+        if self._edit(lambda lesions: operation(lesions, active.id)) is False:
+            self.message.emit(f"Lesion {active.id} {unchanged}")
+
+    def _edit(self, change: Callable[[LesionSet], object]):
+        if self.lesions is None:
+            self.message.emit("Open a study to edit its lesions")
+            return None
+        try:
+            return change(self.lesions)
+        except EditError as error:
+            self.message.emit(str(error))
+            return None
