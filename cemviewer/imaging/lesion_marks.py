@@ -27,6 +27,9 @@ class LesionMarks:
     malignancy: float | None
     box: tuple[int, int, int, int]  # (x0, y0, x1, y1) image pixels, x1/y1 exclusive
     contours: dict[str, list[np.ndarray]]  # energy ("low_energy"/"recombined") -> closed (N, 2) float32 (column, row)
+    # The union of its outlines as a bool mask cropped to `box`, for pasting rather than filling contours back on
+    # the UI thread; None when the marks were made from outlines only.
+    mask: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

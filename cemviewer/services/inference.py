@@ -74,10 +74,16 @@ def worker_threads() -> int:
 def view_marks(findings: ViewFindings) -> ViewMarks:
     """What the viewer draws of `findings`: outline polylines per energy and the reduced heatmap."""
     lesions = [LesionMarks(number, lesion.score, lesion.malignancy, lesion.box,
-                           {energy: outline_contours(mask, lesion.box) for energy, mask in lesion.outlines.items()})
+                           {energy: outline_contours(mask, lesion.box) for energy, mask in lesion.outlines.items()},
+                           _cropped(lesion.mask, lesion.box))
                for number, lesion in enumerate(findings.lesions, start=1)]
     heat = reduced_heat(findings.heatmap) if findings.heatmap is not None else None
     return ViewMarks(lesions, heat, findings.device)
+
+
+def _cropped(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    return mask[y0:y1, x0:x1].copy()  # a copy: the full-size mask is not kept alive by the crop
 
 
 @dataclass(frozen=True)

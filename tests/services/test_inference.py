@@ -103,6 +103,7 @@ def test_views_are_analysed_as_the_pipeline_finds_and_drawn_on_the_image_grid(qt
         for marks, lesion in zip(analysis.marks.lesions, direct.lesions):
             assert set(marks.contours) == set(lesion.outlines)
             x0, y0, x1, y1 = lesion.box
+            assert np.array_equal(marks.mask, lesion.mask[y0:y1, x0:x1]) and marks.mask.base is None
             for energy, contours in marks.contours.items():
                 points = np.concatenate(contours)
                 assert (points[:, 0] >= x0 - 0.5).all() and (points[:, 0] <= x1 - 0.5).all()
