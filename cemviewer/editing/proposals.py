@@ -1,5 +1,5 @@
-"""AI lesions as proposals for editing: the viewer receives a lesion's outlines (cemviewer.imaging.lesion_marks),
-not its mask, so the mask is filled back from them."""
+"""AI lesions as proposals for editing: the lesion's mask as the analysis worker cropped it
+(cemviewer.imaging.lesion_marks), else filled back from its outlines."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ def outline_mask(marks: LesionMarks, shape: tuple[int, int]) -> np.ndarray:
     x0, y0, x1, y1 = marks.box
     crop_shape = (y1 - y0, x1 - x0)
     crop = mask[y0:y1, x0:x1]  # writing only here leaves the rest of the mask uncommitted (see LesionSet)
+    if marks.mask is not None:
+        # Filling outlines of a large lesion takes seconds at full detector size: far too long on the UI thread.
+        crop |= marks.mask
+        return mask
     for contours in marks.contours.values():
         # Even-odd within one image's outlines: the outline of a hole inside a lesion clears it again.
         inside = np.zeros(crop_shape, bool)
