@@ -148,9 +148,11 @@ class LesionSet:
             self.lesion(lesion_id)
         if lesion_id == self.active_id:
             return
-        changed = tuple(i for i in (self.active_id, lesion_id) if i is not None)
-        self.active_id = lesion_id
-        self._notify(changed, self._extent_of(changed), roi=False, listing=True)
+        previous, self.active_id = self.active_id, lesion_id
+        # One update per lesion: the union of two far-apart extents would redraw much in between.
+        for changed in (previous, lesion_id):
+            if changed in self.lesions:
+                self._notify((changed,), self.lesions[changed].extent, roi=False, listing=True)
 
     def set_note(self, lesion_id: int, note: str) -> None:
         """Not an undo step: the note field undoes its own typing, and a step per keystroke would bury the edits."""
@@ -397,12 +399,6 @@ class LesionSet:
     def _push(self, step: Step, lesion_ids: tuple[int, ...], box: Box | None, roi: bool) -> None:
         self.history.push(step)
         self._notify(lesion_ids, box, roi=roi, listing=True)
-
-    def _extent_of(self, lesion_ids: tuple[int, ...]) -> Box | None:
-        box = None
-        for lesion_id in lesion_ids:
-            box = mask_ops.union(box, self.lesions[lesion_id].extent if lesion_id in self.lesions else None)
-        return box
 
 
 @dataclass

@@ -95,9 +95,8 @@ class EditSession(QObject):
             item.set_grid(grid)
         if lesions is self.lesions and view_name == self.view_name:
             return
-        self.tools.cancel_outline()
+        self.tools.interrupt()
         if self.lesions is not None:
-            self.lesions.end_stroke()
             self.lesions.unsubscribe(self._on_update)
         self.view_name, self.lesions = view_name, lesions
         self.canvas.reset(lesions.shape if lesions is not None else None)

@@ -77,8 +77,7 @@ class EditTools(QObject):
     def set_tool(self, tool: str) -> None:
         if tool not in TOOLS:
             raise ValueError(f"Unknown edit tool {tool!r}; the tools are {', '.join(TOOLS)}")
-        self._finish_stroke()
-        self.cancel_outline()
+        self.interrupt()
         self.tool = tool
         if tool == NAVIGATE:
             self.pair.viewport().unsetCursor()
@@ -113,6 +112,11 @@ class EditTools(QObject):
         if abs(radius - self.radius) < 1.0:
             radius = self.radius + math.copysign(1.0, steps)
         self.set_radius(round(radius))
+
+    def interrupt(self) -> None:
+        """End a stroke and drop an outline under way (another view is coming on screen)."""
+        self._finish_stroke()
+        self.cancel_outline()
 
     def cancel_outline(self) -> None:
         self.points = []
@@ -169,9 +173,13 @@ class EditTools(QObject):
         located = self._locate(position, self._stroke_pane)
         self._hover = located[1] if located else None
         self._show_cursor()
-        if self._stroke_pane is not None and located is not None:
-            self._edit(lambda lesions: lesions.stroke_to(located[1]))
-            return True
+        if self._stroke_pane is not None:
+            lesions = self._lesions()
+            if lesions is None or not lesions.stroking:  # undone or switched view mid-stroke
+                self._stroke_pane = None
+            else:
+                self._edit(lambda lesions: lesions.stroke_to(located[1]))
+                return True
         if self._lasso_down and located is not None:
             self.points.append(located[1])
         if self.points:

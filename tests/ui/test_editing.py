@@ -339,7 +339,9 @@ def test_ai_lesions_arrive_as_proposals_to_accept_or_reject(qtbot, window, synth
     _key(qtbot, window, Qt.Key.Key_Y)
     assert target.source == ACCEPTED and target.editable
     window.editor.tools.set_radius(3)
-    outside = (columns.max() + 2.5, rows[len(rows) // 2] + 0.5)
+    right_room = columns.max() + 3 < target.mask.shape[1]  # lesions may touch the image's edge
+    outside = (columns.max() + 2.5 if right_room else columns.min() - 2.5, rows[len(rows) // 2] + 0.5)
+    assert not target.mask[int(outside[1]), int(outside[0])]
     _drag(qtbot, window, [inside, outside])
     assert target.mask[int(outside[1]), int(outside[0])]  # the accepted lesion grew
 
@@ -349,5 +351,31 @@ def test_ai_lesions_arrive_as_proposals_to_accept_or_reject(qtbot, window, synth
     window.editor.panel.lesions.setCurrentRow(0)
     _key(qtbot, window, Qt.Key.Key_X)
     assert target.id not in lesions.lesions
-    x0, y0, x1, y1 = marks[0].box
-    assert not window.editor.canvas.pixels[y0:y1, x0:x1].any() or len(marks) > 1
+    uncovered = target.mask.copy()
+    for other in lesions.lesions.values():
+        uncovered &= ~other.mask
+    assert uncovered.any() and not window.editor.canvas.pixels[uncovered].any()  # no longer drawn
+
+
+def test_undo_or_another_view_in_the_middle_of_a_stroke_ends_it(qtbot, editing):
+    window = editing
+    viewport = window.pair.viewport()
+    messages = []
+    window.editor.message.connect(messages.append)
+    _key(qtbot, window, Qt.Key.Key_B)
+    _click(qtbot, window, 100.5, 100.5)
+    first = _only_lesion(window).mask.copy()
+    qtbot.mousePress(viewport, LEFT, pos=_point(window, 0, 200.5, 200.5))
+    qtbot.mouseMove(viewport, _point(window, 0, 220.5, 200.5))
+    _key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undoes the stroke so far
+    qtbot.mouseMove(viewport, _point(window, 0, 240.5, 200.5))
+    qtbot.mouseRelease(viewport, LEFT, pos=_point(window, 0, 240.5, 200.5))
+    assert np.array_equal(_only_lesion(window).mask, first) and messages == ["Undone: paint"]
+
+    qtbot.mousePress(viewport, LEFT, pos=_point(window, 0, 300.5, 300.5))
+    _key(qtbot, window, Qt.Key.Key_2)
+    qtbot.mouseMove(viewport, _point(window, 0, 320.5, 300.5))
+    qtbot.mouseRelease(viewport, LEFT, pos=_point(window, 0, 320.5, 300.5))
+    assert window.editor.lesions.lesions == {}  # nothing painted on LCC
+    _key(qtbot, window, Qt.Key.Key_1)
+    assert _only_lesion(window).mask[300, 300] and not _only_lesion(window).mask[300, 320]
