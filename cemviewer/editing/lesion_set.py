@@ -98,15 +98,16 @@ class LesionSet:
     def active(self) -> EditableLesion | None:
         return self.lesions.get(self.active_id) if self.active_id is not None else None
 
-    def lesion_at(self, x: float, y: float) -> int | None:
-        """The lesion covering image point (x, y): the active one if it does, else the one drawn on top."""
+    def lesion_at(self, x: float, y: float, editable_only: bool = False) -> int | None:
+        """The lesion covering image point (x, y): the active one if it does, else an editable one, else a
+        proposal (none when `editable_only`), the latest first."""
         row, column = int(np.floor(y)), int(np.floor(x))
         if not (0 <= row < self.shape[0] and 0 <= column < self.shape[1]):
             return None
-        active = self.active
-        if active is not None and active.mask[row, column]:
-            return active.id
-        return next((lesion.id for lesion in reversed(self.lesions.values()) if lesion.mask[row, column]), None)
+        candidates = sorted(reversed(self.lesions.values()),
+                            key=lambda lesion: (lesion is not self.active, not lesion.editable))
+        return next((lesion.id for lesion in candidates
+                     if lesion.mask[row, column] and (lesion.editable or not editable_only)), None)
 
     @property
     def pixel_area(self) -> float:

@@ -72,6 +72,7 @@ MOUSE_BINDINGS: tuple[tuple[str, str], ...] = (
     ("Click a thumbnail", "Show that view"),
     ("Click a lesion in the list", "Zoom both images to it"),
     ("Drop folders or files", "Open them as one study"),
+    ("Click a lesion (Navigate)", "Make it the active lesion (on no lesion: none, so painting starts a new one)"),
     ("Left drag with Brush / Eraser", "Paint into / erase from the lesion under the pointer, else the active one"),
     ("Ctrl+wheel with Brush / Eraser", "Brush size"),
     ("Click with Polygon", "Add a corner; double-click or click the first corner to fill (Shift: cut out)"),

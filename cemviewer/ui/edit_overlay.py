@@ -7,7 +7,8 @@ pyqtgraph's ImageItem would instead convert its whole array to a new QImage on e
 benchmarks/bench_brush.py for both).
 
 Each lesion is a translucent fill in the colour of its label with an opaque one-pixel edge; the active lesion is
-filled more strongly and edged in white; AI proposals are pale until accepted.
+filled more strongly and edged in white; AI proposals are only edged (a pale fill would veil the tissue the
+annotator is judging) until one is selected or accepted.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ LABEL_COLOURS = {UNKNOWN: "#e8d840", BENIGN: "#30d070", MALIGNANT: "#ff4040"}
 PROPOSAL_COLOUR = UNCLASSIFIED_COLOUR  # as the AI's own outlines of a lesion it could not classify
 ACTIVE_EDGE = "#ffffff"
 # Opacity (0-255) of fills and edges.
-FILL_ALPHA, ACTIVE_FILL_ALPHA, PROPOSAL_FILL_ALPHA = 60, 110, 35
+FILL_ALPHA, ACTIVE_FILL_ALPHA, PROPOSAL_FILL_ALPHA = 60, 110, 0
 EDGE_ALPHA, PROPOSAL_EDGE_ALPHA = 230, 150
 # Above the image and the heatmap, below the AI's outlines and their labels (cemviewer.ui.lesion_overlay).
 OVERLAY_Z = 15
@@ -42,7 +43,7 @@ def premultiplied(colour: str, alpha: int) -> np.uint32:
 def lesion_colours(lesion: EditableLesion, active: bool) -> tuple[np.uint32, np.uint32]:
     """(fill, edge) pixels of a lesion."""
     if lesion.source == PROPOSAL:
-        fill = premultiplied(PROPOSAL_COLOUR, ACTIVE_FILL_ALPHA if active else PROPOSAL_FILL_ALPHA)
+        fill = premultiplied(PROPOSAL_COLOUR, FILL_ALPHA if active else PROPOSAL_FILL_ALPHA)
         return fill, premultiplied(ACTIVE_EDGE if active else PROPOSAL_COLOUR, PROPOSAL_EDGE_ALPHA)
     colour = LABEL_COLOURS[lesion.label]
     if active:
@@ -51,7 +52,7 @@ def lesion_colours(lesion: EditableLesion, active: bool) -> tuple[np.uint32, np.
 
 
 def compose(lesions: LesionSet, box: Box, out: np.ndarray) -> None:
-    """Draw the lesions' pixels within `box` into `out` (uint32, the box's shape): the active lesion on top."""
+    """Draw the lesions' pixels within `box` into `out` (uint32, the box's shape)."""
     out[...] = 0
     x0, y0, x1, y1 = box
     rows, columns = lesions.shape
@@ -60,8 +61,8 @@ def compose(lesions: LesionSet, box: Box, out: np.ndarray) -> None:
     inner = (slice(y0 - gy0 + 1, y1 - gy0 + 1), slice(x0 - gx0 + 1, x1 - gx0 + 1))
     grown = np.zeros((gy1 - gy0 + 2, gx1 - gx0 + 2), bool)  # outside the image counts as background
     active = lesions.active
-    order = [lesion for lesion in lesions.lesions.values() if lesion is not active]
-    order += [active] if active is not None else []
+    # Proposals below the annotator's own lesions, which they may overlap; the active one on top of its kind.
+    order = sorted(lesions.lesions.values(), key=lambda lesion: (lesion.editable, lesion is active))
     for lesion in order:
         if lesion.extent is None or not overlaps(lesion.extent, box):
             continue

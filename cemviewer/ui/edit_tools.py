@@ -31,6 +31,7 @@ MIN_RADIUS, MAX_RADIUS = 1.0, 400.0
 RADIUS_STEP = 1.2  # factor per [ or ] press or Ctrl+wheel notch
 WHEEL_NOTCH = 120  # angleDelta of one wheel notch
 CLOSE_DISTANCE = 8.0  # screen pixels: a click this close to a polygon's first vertex closes it
+CLICK_SLOP = 3  # screen pixels a Navigate click may move and still select rather than pan
 # Above the lesion overlay and the AI's outlines.
 TOOL_Z = 30
 
@@ -61,6 +62,7 @@ class EditTools(QObject):
         self._stroke_pane: int | None = None  # the pane a brush stroke started on, while the button is down
         self._lasso_down = False
         self._holding = False  # the left button went down on an image with a tool on: its release is ours too
+        self._click_start: QPointF | None = None  # where the left button went down in Navigate
         self._hover: Point | None = None
         self.cursors = [QGraphicsEllipseItem(item) for item in items]
         self.previews = [QGraphicsPathItem(item) for item in items]
@@ -132,6 +134,7 @@ class EditTools(QObject):
             self._show_cursor()
             return False
         if self.tool == NAVIGATE:
+            self._navigate_click(event)
             return False
         if kind == QEvent.Type.Wheel:
             return self._wheel(event)
@@ -150,6 +153,19 @@ class EditTools(QObject):
             return held
         self._holding = self._press(position, kind == QEvent.Type.MouseButtonDblClick, shift)
         return self._holding
+
+    def _navigate_click(self, event) -> None:
+        """In Navigate a left click without a drag selects the lesion under it (none: no lesion is active);
+        the press and release still go on to pan."""
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
+            self._click_start = event.position()
+        elif kind == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton:
+            start, self._click_start = self._click_start, None
+            moved = start is None or (event.position() - start).manhattanLength() > CLICK_SLOP
+            lesions, located = self._lesions(), self._locate(event.position())
+            if not moved and lesions is not None and located is not None:
+                lesions.select(lesions.lesion_at(*located[1]))
 
     def _press(self, position: QPointF, double: bool, shift: bool) -> bool:
         lesions, located = self._lesions(), self._locate(position)
@@ -200,13 +216,9 @@ class EditTools(QObject):
     # --- edits ----------------------------------------------------------------------------------------------
 
     def _begin_stroke(self, lesions: LesionSet, pane: int, point: Point) -> None:
-        """Paint into the lesion clicked on, else into the active lesion, else a new one; a click on an AI
-        proposal selects it."""
-        clicked = lesions.lesion_at(*point)
-        if clicked is not None and not lesions.lesion(clicked).editable:
-            lesions.select(clicked)
-            self.message.emit(f"Lesion {clicked} is an AI proposal: accept it to edit it")
-            return
+        """Paint into the editable lesion clicked on, else into the active lesion, else a new one. AI proposals
+        are passed over: a large one must not stop the annotator painting their own lesion inside it."""
+        clicked = lesions.lesion_at(*point, editable_only=True)
         erase = self.tool == ERASER
         started = self._edit(lambda lesions: lesions.begin_stroke(self.radius, erase, clicked))
         if started is None:

@@ -218,4 +218,7 @@ def test_clicking_finds_the_lesion_under_the_point(lesions):
     lesions.select(below)
     assert lesions.lesion_at(235.0, 200.0) == below
     assert lesions.lesion_at(170.0, 200.0) == below and lesions.lesion_at(5.0, 5.0) is None
+    lesions.select(None)
+    assert lesions.lesion_at(235.0, 200.0) == above  # the annotator's own before a proposal
+    assert lesions.lesion_at(170.0, 200.0, editable_only=True) is None
     assert lesions.lesion_at(-3.0, 700.0) is None

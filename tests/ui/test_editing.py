@@ -302,6 +302,13 @@ def test_clicking_a_lesion_with_the_brush_selects_it(qtbot, editing):
     inactive_fill = window.editor.canvas.pixels[300, 300]
     assert active_fill != inactive_fill and active_fill >> 24 > inactive_fill >> 24  # the active one stands out
 
+    # In Navigate a click selects too, and a click on no lesion leaves none active.
+    _key(qtbot, window, Qt.Key.Key_Escape)
+    _click(qtbot, window, 300.5, 300.5)
+    assert lesions.active_id != first and lesions.active_id is not None
+    _click(qtbot, window, 200.5, 200.5)
+    assert lesions.active_id is None
+
 
 def test_each_view_keeps_its_own_lesions(qtbot, editing):
     window = editing
@@ -333,9 +340,18 @@ def test_ai_lesions_arrive_as_proposals_to_accept_or_reject(qtbot, window, synth
     target = proposals[0]
     rows, columns = np.nonzero(target.mask)
     inside = (columns[len(columns) // 2] + 0.5, rows[len(rows) // 2] + 0.5)
+    # The brush passes over proposals: painting inside one with nothing active starts the annotator's own lesion.
     _key(qtbot, window, Qt.Key.Key_B)
-    _click(qtbot, window, *inside)  # a brush click on a proposal selects it and changes nothing
-    assert lesions.active_id == target.id and np.count_nonzero(target.mask) == rows.size
+    _click(qtbot, window, *inside)
+    own = lesions.active
+    assert own.id != target.id and own.mask[int(inside[1]), int(inside[0])]
+    assert np.count_nonzero(target.mask) == rows.size
+    _key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    # In Navigate a click selects the proposal, and Y accepts it.
+    _key(qtbot, window, Qt.Key.Key_Escape)
+    _click(qtbot, window, *inside)
+    assert lesions.active_id == target.id
+    _key(qtbot, window, Qt.Key.Key_B)
     _key(qtbot, window, Qt.Key.Key_Y)
     assert target.source == ACCEPTED and target.editable
     window.editor.tools.set_radius(3)
