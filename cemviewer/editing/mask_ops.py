@@ -40,7 +40,7 @@ def clip(box: Box, shape: tuple[int, int]) -> Box | None:
     return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
 
 
-def grow(box: Box, margin: int, shape: tuple[int, int]) -> Box:
+def grow(box: Box, margin: int, shape: tuple[int, int]) -> Box | None:
     return clip((box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin), shape)
 
 

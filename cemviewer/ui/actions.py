@@ -52,6 +52,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("delete_lesion", "Edit", "Delete lesion", ("Delete",)),
     ActionSpec("accept_lesion", "Edit", "Accept AI lesion", ("Y",)),
     ActionSpec("reject_lesion", "Edit", "Reject AI lesion", ("X",)),
+    ActionSpec("show_annotations", "Edit", "Show annotations", ("M",), checkable=True),
     ActionSpec("fill_holes", "Edit", "Fill holes"),
     ActionSpec("remove_islands", "Edit", "Remove small islands"),
     ActionSpec("smooth", "Edit", "Smooth outline"),

@@ -7,7 +7,7 @@ pyqtgraph's ImageItem would instead convert its whole array to a new QImage on e
 benchmarks/bench_brush.py for both).
 
 Each lesion is a translucent fill in the colour of its label with an opaque one-pixel edge; the active lesion is
-filled more strongly and edged in white; AI proposals are only edged (a pale fill would veil the tissue the
+filled more strongly and edged in white with a dark halo; AI proposals are only edged (a pale fill would veil the tissue the
 annotator is judging) until one is selected or accepted.
 """
 
@@ -19,15 +19,17 @@ from PySide6.QtGui import QColor, QImage, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from cemviewer.editing.lesion_set import BENIGN, MALIGNANT, PROPOSAL, UNKNOWN, EditableLesion, LesionSet
-from cemviewer.editing.mask_ops import Box, box_slices, clip, overlaps
+from cemviewer.editing.mask_ops import Box, box_slices, grow, overlaps
 from cemviewer.imaging.geometry import PixelGrid
 from cemviewer.ui.lesion_overlay import UNCLASSIFIED_COLOUR
 
 LABEL_COLOURS = {UNKNOWN: "#e8d840", BENIGN: "#30d070", MALIGNANT: "#ff4040"}
 PROPOSAL_COLOUR = UNCLASSIFIED_COLOUR  # as the AI's own outlines of a lesion it could not classify
 ACTIVE_EDGE = "#ffffff"
-# Opacity (0-255) of fills and edges.
-FILL_ALPHA, ACTIVE_FILL_ALPHA, PROPOSAL_FILL_ALPHA = 60, 110, 0
+HALO = "#000000"
+# Opacity (0-255) of fills and edges: light enough fills that the margin under them stays readable.
+FILL_ALPHA, ACTIVE_FILL_ALPHA, PROPOSAL_FILL_ALPHA = 50, 85, 0
+HALO_ALPHA = 200
 EDGE_ALPHA, PROPOSAL_EDGE_ALPHA = 230, 150
 # Above the image and the heatmap, below the AI's outlines and their labels (cemviewer.ui.lesion_overlay).
 OVERLAY_Z = 15
@@ -40,15 +42,17 @@ def premultiplied(colour: str, alpha: int) -> np.uint32:
     return np.uint32((alpha << 24) | (r << 16) | (g << 8) | b)
 
 
-def lesion_colours(lesion: EditableLesion, active: bool) -> tuple[np.uint32, np.uint32]:
-    """(fill, edge) pixels of a lesion."""
+def lesion_colours(lesion: EditableLesion, active: bool) -> tuple[np.uint32, np.uint32, np.uint32 | None]:
+    """(fill, edge, halo) pixels of a lesion; the halo, a dark ring just outside the active lesion's white edge,
+    keeps that edge visible on bright tissue. None: no halo."""
+    halo = premultiplied(HALO, HALO_ALPHA) if active else None
     if lesion.source == PROPOSAL:
         fill = premultiplied(PROPOSAL_COLOUR, FILL_ALPHA if active else PROPOSAL_FILL_ALPHA)
-        return fill, premultiplied(ACTIVE_EDGE if active else PROPOSAL_COLOUR, PROPOSAL_EDGE_ALPHA)
+        return fill, premultiplied(ACTIVE_EDGE if active else PROPOSAL_COLOUR, PROPOSAL_EDGE_ALPHA), halo
     colour = LABEL_COLOURS[lesion.label]
     if active:
-        return premultiplied(colour, ACTIVE_FILL_ALPHA), premultiplied(ACTIVE_EDGE, 255)
-    return premultiplied(colour, FILL_ALPHA), premultiplied(colour, EDGE_ALPHA)
+        return premultiplied(colour, ACTIVE_FILL_ALPHA), premultiplied(ACTIVE_EDGE, 255), halo
+    return premultiplied(colour, FILL_ALPHA), premultiplied(colour, EDGE_ALPHA), None
 
 
 def compose(lesions: LesionSet, box: Box, out: np.ndarray) -> None:
@@ -56,24 +60,27 @@ def compose(lesions: LesionSet, box: Box, out: np.ndarray) -> None:
     out[...] = 0
     x0, y0, x1, y1 = box
     rows, columns = lesions.shape
-    # One pixel around the box decides which pixels of the box are on an edge.
+    # One pixel around the box decides which pixels of the box are on an edge or in a halo.
     gx0, gy0, gx1, gy1 = max(x0 - 1, 0), max(y0 - 1, 0), min(x1 + 1, columns), min(y1 + 1, rows)
-    inner = (slice(y0 - gy0 + 1, y1 - gy0 + 1), slice(x0 - gx0 + 1, x1 - gx0 + 1))
+    r = slice(y0 - gy0 + 1, y1 - gy0 + 1)
+    c = slice(x0 - gx0 + 1, x1 - gx0 + 1)
+    up, down = slice(r.start - 1, r.stop - 1), slice(r.start + 1, r.stop + 1)
+    left, right = slice(c.start - 1, c.stop - 1), slice(c.start + 1, c.stop + 1)
     grown = np.zeros((gy1 - gy0 + 2, gx1 - gx0 + 2), bool)  # outside the image counts as background
     active = lesions.active
     # Proposals below the annotator's own lesions, which they may overlap; the active one on top of its kind.
     order = sorted(lesions.lesions.values(), key=lambda lesion: (lesion.editable, lesion is active))
     for lesion in order:
-        if lesion.extent is None or not overlaps(lesion.extent, box):
+        if lesion.extent is None or not overlaps(lesion.extent, (gx0, gy0, gx1, gy1)):
             continue
         grown[1:-1, 1:-1] = lesion.mask[gy0:gy1, gx0:gx1]
-        mask = grown[inner]
-        if not mask.any():
+        if not grown.any():
             continue
-        r, c = inner
-        interior = (mask & grown[r.start - 1:r.stop - 1, c] & grown[r.start + 1:r.stop + 1, c]
-                    & grown[r, c.start - 1:c.stop - 1] & grown[r, c.start + 1:c.stop + 1])
-        fill, edge = lesion_colours(lesion, lesion is active)
+        mask = grown[r, c]
+        fill, edge, halo = lesion_colours(lesion, lesion is active)
+        interior = mask & grown[up, c] & grown[down, c] & grown[r, left] & grown[r, right]
+        if halo is not None:
+            out[~mask & (grown[up, c] | grown[down, c] | grown[r, left] | grown[r, right])] = halo
         out[interior] = fill
         out[mask & ~interior] = edge
 
@@ -103,7 +110,8 @@ class MaskCanvas:
         """Recompose `box` (all of each lesion's extent when None) and repaint it on every pane."""
         boxes = [box] if box is not None else [lesion.extent for lesion in lesions.lesions.values() if lesion.extent]
         for part in boxes:
-            part = clip(part, self.pixels.shape)
+            # A changed pixel can turn its neighbours into (or out of) an edge or halo: one pixel more around.
+            part = grow(part, 1, self.pixels.shape)
             if part is None:
                 continue
             compose(lesions, part, self.pixels[box_slices(part)])
@@ -119,6 +127,7 @@ class MaskOverlayItem(QGraphicsItem):
         super().__init__()
         self.canvas = canvas
         self._size = (0, 0)
+        self.shown = True  # not the item's visibility, which would hide the brush outline drawn as its child
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # exposedRect: the part to paint
         self.setZValue(OVERLAY_Z)
         canvas.items.append(self)
@@ -133,11 +142,15 @@ class MaskOverlayItem(QGraphicsItem):
         width, height = grid.pixel_size if grid is not None else (1.0, 1.0)
         self.setTransform(QTransform.fromScale(width, height))
 
+    def set_shown(self, shown: bool) -> None:
+        self.shown = shown
+        self.update()
+
     def boundingRect(self) -> QRectF:
         return QRectF(0.0, 0.0, *self._size)
 
     def paint(self, painter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        if self.canvas.image.isNull():
+        if self.canvas.image.isNull() or not self.shown:
             return
         exposed = option.exposedRect.intersected(self.boundingRect()).toAlignedRect()
         if exposed.isEmpty():

@@ -40,6 +40,7 @@ class EditSession(QObject):
         self.tools = EditTools(pair, self.items, lambda: self.lesions)
         self.tools.message.connect(self.message)
         self.panel: EditPanel | None = None
+        self._visibility: QAction | None = None  # Edit ▸ Show annotations
         self.sets: dict[str, LesionSet] = {}  # by view name, for the open study
         self._proposed: dict[str, ViewMarks] = {}  # the AI findings each view's proposals came from
         self.view_name: str | None = None
@@ -52,6 +53,8 @@ class EditSession(QObject):
         self.panel.labelChosen.connect(lambda i, label: self._edit(lambda lesions: lesions.set_label(i, label)))
         self.panel.noteEdited.connect(lambda i, note: self._edit(lambda lesions: lesions.set_note(i, note)))
         self.panel.show_lesions(self.lesions)
+        self._visibility = actions["show_annotations"]
+        self._visibility.setChecked(True)
         return EditToolbar(actions, self.tools), self.panel
 
     def handlers(self) -> dict[str, Callable[[], None]]:
@@ -60,6 +63,7 @@ class EditSession(QObject):
         handlers.update({
             "brush_smaller": partial(self.tools.resize_brush, -1),
             "brush_larger": partial(self.tools.resize_brush, 1),
+            "show_annotations": lambda: self.set_visible(self._visibility.isChecked()),
             "undo": self.undo,
             "redo": self.redo,
             "new_lesion": lambda: self._edit(lambda lesions: lesions.new_lesion()),
@@ -125,6 +129,12 @@ class EditSession(QObject):
                 self.roiChanged.emit(lesion_id, lesion.mask if lesion is not None else None)
 
     # --- commands -------------------------------------------------------------------------------------------
+
+    def set_visible(self, visible: bool) -> None:
+        """Show or hide the lesions on both images (M), to see the tissue under them; editing goes on."""
+        self._visibility.setChecked(visible)
+        for item in self.items:
+            item.set_shown(visible)
 
     def escape(self) -> bool:
         """Esc: leave what the tools are doing; False when in Navigate with nothing under way."""

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QSpinBox, QToolBar, QWidget
 from cemviewer.ui.edit_tools import MAX_RADIUS, MIN_RADIUS, TOOLS, EditTools
 
 TOOL_KEYS = tuple(f"tool_{tool}" for tool in TOOLS)
-OPERATION_KEYS = ("undo", "redo", None, "fill_holes", "remove_islands", "smooth")
+OPERATION_KEYS = ("undo", "redo", None, "fill_holes", "remove_islands", "smooth", None, "show_annotations")
 
 
 class EditToolbar(QToolBar):

@@ -38,10 +38,11 @@ TOOL_Z = 30
 BRUSH_PEN = "#ffffff"
 ERASER_PEN = "#ff9090"
 OUTLINE_PEN = "#ffe060"
+CURSOR_HALO = "#000000"
 
 
-def _cosmetic_pen(colour: str, style=Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(QColor(colour), 1.5, style)
+def _cosmetic_pen(colour: str, style=Qt.PenStyle.SolidLine, width: float = 1.5) -> QPen:
+    pen = QPen(QColor(colour), width, style)
     pen.setCosmetic(True)  # the same width on screen at any zoom
     return pen
 
@@ -64,9 +65,13 @@ class EditTools(QObject):
         self._holding = False  # the left button went down on an image with a tool on: its release is ours too
         self._click_start: QPointF | None = None  # where the left button went down in Navigate
         self._hover: Point | None = None
+        # The brush outline: a light ring over a dark one, visible on bright and dark tissue alike.
+        self._cursor_halos = [QGraphicsEllipseItem(item) for item in items]
         self.cursors = [QGraphicsEllipseItem(item) for item in items]
         self.previews = [QGraphicsPathItem(item) for item in items]
-        for shape in (*self.cursors, *self.previews):
+        for halo in self._cursor_halos:
+            halo.setPen(_cosmetic_pen(CURSOR_HALO, width=3.5))
+        for shape in (*self._cursor_halos, *self.cursors, *self.previews):
             shape.setZValue(TOOL_Z)
             shape.setVisible(False)
             shape.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
@@ -272,11 +277,11 @@ class EditTools(QObject):
 
     def _show_cursor(self) -> None:
         shown = self.tool in PAINT_TOOLS and self._hover is not None
-        for cursor in self.cursors:
-            cursor.setVisible(shown)
+        for ring in (*self._cursor_halos, *self.cursors):
+            ring.setVisible(shown)
             if shown:
                 x, y = self._hover
-                cursor.setRect(QRectF(x - self.radius, y - self.radius, 2 * self.radius, 2 * self.radius))
+                ring.setRect(QRectF(x - self.radius, y - self.radius, 2 * self.radius, 2 * self.radius))
 
     def _show_preview(self) -> None:
         path = QPainterPath()

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QApplication
 
 from cemviewer.ai.pipeline import MODELS_ENV
 from cemviewer.editing.lesion_set import ACCEPTED, MALIGNANT, PROPOSAL
-from cemviewer.ui.edit_tools import BRUSH, ERASER, NAVIGATE, POLYGON
+from cemviewer.ui.edit_overlay import compose
+from cemviewer.ui.edit_tools import BRUSH, NAVIGATE, POLYGON
 
 ANALYSIS_TIMEOUT_MS = 180_000
 LEFT = Qt.MouseButton.LeftButton
@@ -67,6 +68,14 @@ def _screen_colour(window, pane: int, x: float, y: float) -> tuple[int, int, int
     return colour.red(), colour.green(), colour.blue()
 
 
+def _assert_overlay_current(window) -> None:
+    """The overlay, updated region by region, is what drawing every lesion afresh gives."""
+    rows, columns = window.editor.lesions.shape
+    fresh = np.zeros((rows, columns), np.uint32)
+    compose(window.editor.lesions, (0, 0, columns, rows), fresh)
+    assert np.array_equal(window.editor.canvas.pixels, fresh)
+
+
 def _only_lesion(window):
     [lesion] = window.editor.lesions.lesions.values()
     return lesion
@@ -91,6 +100,12 @@ def test_a_brush_stroke_sets_the_pixels_along_it_and_shows_on_both_images(qtbot,
     assert after[0] != before[0] and after[1] != before[1]  # drawn on LE and on recombined
     assert window.editor.canvas.pixels[200, 175] != 0 and window.editor.canvas.pixels[50, 50] == 0
 
+    # M hides the lesions to show the tissue under them, and shows them again.
+    _key(qtbot, window, Qt.Key.Key_M)
+    assert [_screen_colour(window, pane, 175.5, 200.5) for pane in (0, 1)] == before
+    _key(qtbot, window, Qt.Key.Key_M)
+    assert [_screen_colour(window, pane, 175.5, 200.5) for pane in (0, 1)] == after
+
     # Painting on the recombined image adds to the same, shared lesion.
     _drag(qtbot, window, [(175.5, 260.5), (175.5, 300.5)], pane=1)
     assert _only_lesion(window).mask[300, 175] and _only_lesion(window).mask[200, 100]
@@ -113,6 +128,7 @@ def test_erase_then_undo_and_redo_from_the_keyboard(qtbot, editing):
     _key(qtbot, window, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert np.array_equal(_only_lesion(window).mask, erased)
     assert window.editor.canvas.pixels[200, 175] == 0 and window.editor.canvas.pixels[200, 110] != 0
+    _assert_overlay_current(window)
 
 
 def test_fifty_five_strokes_undo_one_by_one(qtbot, editing):
@@ -160,6 +176,7 @@ def test_polygon_and_lasso_fill_their_outlines(qtbot, editing):
     _drag(qtbot, window, [(310.0, 380.0), (350.0, 380.0), (350.0, 420.0), (310.0, 420.0)],
           modifier=Qt.KeyboardModifier.ShiftModifier)
     assert not lasso.mask[400, 330] and lasso.mask[400, 365]
+    _assert_overlay_current(window)
 
 
 def test_escape_drops_the_polygon_then_leaves_the_tool(qtbot, editing):
@@ -242,6 +259,7 @@ def test_new_and_delete_lesion_label_and_note_in_the_panel(qtbot, editing):
     restored = window.editor.lesions.lesion(second)
     assert (restored.label, restored.note) == (MALIGNANT, "irregular margin") and restored.mask[300, 300]
     assert window.editor.canvas.pixels[300, 300] != 0
+    _assert_overlay_current(window)
 
 
 def test_brush_size_from_the_keys_and_ctrl_wheel_while_the_plain_wheel_zooms(qtbot, editing):
