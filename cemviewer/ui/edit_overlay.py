@@ -7,8 +7,8 @@ pyqtgraph's ImageItem would instead convert its whole array to a new QImage on e
 benchmarks/bench_brush.py for both).
 
 Each lesion is a translucent fill in the colour of its label with an opaque one-pixel edge; the active lesion is
-filled more strongly and edged in white with a dark halo; AI proposals are only edged (a pale fill would veil the tissue the
-annotator is judging) until one is selected or accepted.
+filled more strongly and edged in white with a dark halo; AI proposals are only edged (a pale fill would veil the
+tissue the annotator is judging) until one is selected or accepted.
 """
 
 from __future__ import annotations

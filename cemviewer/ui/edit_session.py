@@ -15,7 +15,7 @@ from functools import partial
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 
-from cemviewer.editing.lesion_set import PROPOSAL, EditError, LesionSet, Update
+from cemviewer.editing.lesion_set import EditError, LesionSet, Update
 from cemviewer.editing.proposals import outline_mask
 from cemviewer.imaging.geometry import PixelGrid
 from cemviewer.imaging.lesion_marks import ViewMarks
@@ -42,7 +42,7 @@ class EditSession(QObject):
         self.panel: EditPanel | None = None
         self._visibility: QAction | None = None  # Edit ▸ Show annotations
         self.sets: dict[str, LesionSet] = {}  # by view name, for the open study
-        self._proposed: dict[str, ViewMarks] = {}  # the AI findings each view's proposals came from
+        self._proposed: set[str] = set()  # views whose AI findings have been turned into proposals
         self.view_name: str | None = None
         self.lesions: LesionSet | None = None  # the set on screen
 
@@ -113,7 +113,7 @@ class EditSession(QObject):
 
     def _propose(self, view_name: str, lesions: LesionSet, marks: ViewMarks) -> None:
         """The AI's lesions as proposals. Once per view: analysing again leaves the annotator's work as it is."""
-        self._proposed[view_name] = marks
+        self._proposed.add(view_name)
         for found in marks.lesions:
             lesions.add_proposal(outline_mask(found, lesions.shape), found.score, found.malignancy)
 
