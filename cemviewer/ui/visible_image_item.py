@@ -44,7 +44,7 @@ class VisibleImageItem(pg.ImageItem):
     def paint(self, painter, *args) -> None:
         if self.image is None:
             return
-        if self._region is not None and not _covers(self._region, self._visible_region()):
+        if not self._renderRequired and self._region is not None and not _covers(self._region, self._visible_region()):
             self._renderRequired = True  # panned or zoomed out past the mapped piece
         if self._renderRequired:
             self.render()
@@ -74,7 +74,7 @@ class VisibleImageItem(pg.ImageItem):
             return None
         # Item coordinates are pixel coordinates: x runs along columns, y along rows.
         rect = self.mapRectFromView(view.viewRect()).normalized()
-        rows, columns = self.image.shape
+        rows, columns = self.image.shape[:2]
         top, bottom = max(math.floor(rect.top()), 0), min(math.ceil(rect.bottom()), rows)
         left, right = max(math.floor(rect.left()), 0), min(math.ceil(rect.right()), columns)
         if top >= bottom or left >= right:

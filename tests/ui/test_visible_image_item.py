@@ -79,3 +79,15 @@ def test_images_it_cannot_map_in_parts_are_drawn_whole(qtbot):
     _set_window((visible, plain), (1500.0, 2500.0))
     assert np.array_equal(_grab(widgets[0]), _grab(widgets[1]))
     assert (visible.qimage.height(), visible.qimage.width()) == SHAPE
+
+
+def test_a_colour_image_after_a_mapped_part_is_drawn_whole_and_the_same(pair):
+    (visible, plain), widgets = pair
+    _look_at(widgets, (300.0, 500.0), (400.0, 550.0))
+    _set_window((visible, plain), (1500.0, 2500.0))
+    _grab(widgets[0])
+    colour = np.random.default_rng(2).integers(0, 256, size=(*SHAPE, 3)).astype(np.uint8)
+    for item in (visible, plain):
+        item.setImage(colour, levels=None, lut=None)
+    assert np.array_equal(_grab(widgets[0]), _grab(widgets[1]))
+    assert (visible.qimage.height(), visible.qimage.width()) == SHAPE
