@@ -4,7 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench package
+.PHONY: run test install bench package system-packages
+
+# Debian packages the tests use: dciodvfy (dicom3tools) checks the DICOM SEG/SR we write; Orthanc is the PACS the
+# PACS tests talk to. Installed only when missing, and only where apt-get can run (root).
+SYSTEM_PACKAGES := dicom3tools orthanc orthanc-dicomweb
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,10 +18,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages: $$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
 run: $(STAMP)
 	$(VENV)/bin/cemviewer $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
