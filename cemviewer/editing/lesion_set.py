@@ -145,6 +145,23 @@ class LesionSet:
         self._notify((lesion.id,), lesion.extent, roi=True, listing=True)
         return lesion.id
 
+    def load_lesions(self, lesions: list[EditableLesion]) -> None:
+        """Replace every lesion with `lesions` (masks of this set's shape, which the set takes over; ids are given
+        anew), e.g. read from a file. Not an edit: the history starts clean and nothing is active."""
+        self.end_stroke()
+        changed = None
+        for lesion in self.lesions.values():
+            changed = mask_ops.union(changed, lesion.extent)
+        gone = tuple(self.lesions)
+        self.lesions, self.active_id = {}, None
+        self.history = History(self.history.depth)
+        for lesion in lesions:
+            own = self._create(lesion.source, self._checked(lesion.mask), label=lesion.label, note=lesion.note,
+                               score=lesion.score, malignancy=lesion.malignancy)
+            self._insert(own, len(self.lesions))
+            changed = mask_ops.union(changed, own.extent)
+        self._notify(gone + tuple(self.lesions), changed, roi=True, listing=True)
+
     def select(self, lesion_id: int | None) -> None:
         if lesion_id is not None:
             self.lesion(lesion_id)
