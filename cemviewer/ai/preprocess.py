@@ -92,10 +92,11 @@ def breast_range(pixels: np.ndarray) -> tuple[float, float] | None:
     return low, (high if high > low else low + 1.0)  # numpy float64 scalars, as normalise has always used
 
 
-def normalise(pixels: np.ndarray) -> np.ndarray:
-    """Robust per-image scaling to [0, 1] over the breast's `breast_range`."""
+def normalise(pixels: np.ndarray, scale: tuple[float, float] | None = None) -> np.ndarray:
+    """Robust per-image scaling to [0, 1] over the breast's `breast_range`. With `scale` (the whole image's
+    breast_range) `pixels` may be a part of the image, scaled exactly as in the whole one."""
     pixels = np.asarray(pixels, dtype=np.float32)
-    scale = breast_range(pixels)
+    scale = breast_range(pixels) if scale is None else scale
     if scale is None:
         return np.zeros_like(pixels)
     low, high = scale

@@ -72,3 +72,14 @@ def test_truncated_weights_file(tmp_path):
 def test_segmenter_weights_are_not_taken_for_a_classifier():
     with pytest.raises(ModelLoadError, match="format"):
         MalignancyClassifier.load(default_models_dir() / SEGMENTER_FILE)
+
+
+def test_predict_normalises_only_the_crop_yet_matches_the_whole_image_path(classifier, view_with_lesions):
+    view = view_with_lesions
+    le_n, rec_n = normalised_pair(view.le, view.rec)
+    corner = np.zeros(view.le.shape, dtype=bool)
+    corner[:12, :9] = True  # its crop window reaches past the image's edges
+    for mask in [view.lesion_mask(lesion_id) for lesion_id in view.kinds] + [corner]:
+        for le, rec, le_whole, rec_whole in ((view.le, view.rec, le_n, rec_n), (None, view.rec, None, rec_n)):
+            whole = classifier.predict_lesions(le_whole, rec_whole, [mask])[0]
+            assert classifier.predict(le, rec, mask) == pytest.approx(float(whole), abs=1e-6)
