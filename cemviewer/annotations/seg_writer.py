@@ -24,9 +24,9 @@ requires with it, and a reader takes the spacing from the referenced image.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 import highdicom as hd
@@ -36,6 +36,7 @@ from pydicom.dataset import Dataset
 from pydicom.sr.coding import Code
 
 from cemviewer import __version__
+from cemviewer.annotations.output import ExportError, write_atomically
 from cemviewer.annotations.records import LesionRecord, by_view
 from cemviewer.annotations.stored_grid import flipped, flipped_box, flips_of, read_header
 from cemviewer.editing.lesion_set import ACCEPTED, BENIGN, MALIGNANT, PROPOSAL, UNKNOWN
@@ -67,7 +68,7 @@ _ST_FORBIDDEN = re.compile(r"[\x00-\x09\x0b\x0e-\x1a\x1c-\x1f]")  # ST keeps lin
 _ST_LENGTH = 1024
 
 
-class SegWriteError(Exception):
+class SegWriteError(ExportError):
     """The lesions cannot be made into a SEG (a record of a view not in the study, an unreadable source image)."""
 
 
@@ -95,17 +96,10 @@ def write_segmentations(study: Study, records: Iterable[LesionRecord], folder: P
     lesions deleted since. Returns the paths written."""
     segmentations = build_segmentations(study, records)
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for view_name, segmentation in segmentations.items():
         path = folder / seg_file_name(view_name)
-        temporary = path.with_name(f".{path.name}.partial")
-        try:
-            segmentation.save_as(temporary, enforce_file_format=True)
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
-        written.append(path)
+        written.append(write_atomically(path, partial(segmentation.save_as, enforce_file_format=True)))
     for view in study.views:
         stale = folder / seg_file_name(view.name)
         if view.name not in segmentations and _is_our_seg_of(stale, study):

@@ -7,9 +7,12 @@ image's pixels do there. A flip is its own inverse, so one function goes both wa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pydicom
 
+from cemviewer.annotations.output import ExportError
 from cemviewer.study.model import ImageRef
 from cemviewer.study.orientation import display_flips
 
@@ -40,3 +43,27 @@ def flipped_box(box: tuple[int, int, int, int], shape: tuple[int, int], flips: F
     if flips[1]:
         y0, y1 = rows - y1, rows - y0
     return x0, y0, x1, y1
+
+
+@dataclass(frozen=True)
+class StoredGrid:
+    """An image file's pixel grid as the exports need it, read from its header."""
+
+    ref: ImageRef
+    shape: tuple[int, int]  # (rows, columns)
+    flips: Flips
+    spacing_mm: tuple[float, float] | None  # (row, column)
+
+    @classmethod
+    def read(cls, ref: ImageRef) -> StoredGrid:
+        """Raises ExportError when the file's header cannot be read."""
+        try:
+            header = read_header(ref)
+        except Exception as error:  # noqa: BLE001 - OSError or any of pydicom's parse errors
+            raise ExportError(f"cannot read the image {ref.path} ({error})") from error
+        spacing = header.get("PixelSpacing") or header.get("ImagerPixelSpacing")
+        try:
+            spacing = (float(spacing[0]), float(spacing[1])) if spacing and len(spacing) == 2 else None
+        except (TypeError, ValueError):
+            spacing = None
+        return cls(ref, (int(header.Rows), int(header.Columns)), flips_of(header, ref), spacing)

@@ -215,6 +215,7 @@ class _Scan:
         self.result = ScanResult(root=root)
         self.candidates: list[_Candidate] = []
         self.other_series: dict[tuple[str, str], list[Path]] = defaultdict(list)
+        self.segmentations: dict[str, list[Path]] = defaultdict(list)  # by StudyInstanceUID
 
     def relative(self, path: Path) -> str:
         try:
@@ -233,7 +234,10 @@ class _Scan:
                 return
             if pixel_problem == _NO_PIXELS and "Image Storage" in _class_name(ds):
                 raise _Rejected(f"no pixel data in a {_class_name(ds)} object (truncated or incomplete file)")
-            if pixel_problem == _NO_PIXELS or "Segmentation" in _class_name(ds):
+            if "Segmentation" in _class_name(ds):
+                self.segmentations[_text(ds, "StudyInstanceUID")].append(path)
+                return
+            if pixel_problem == _NO_PIXELS:
                 raise _Rejected(f"not an image ({_class_name(ds)})")
             if not _is_mammography(ds):
                 self.note_other_series(path, ds)
@@ -272,6 +276,10 @@ class _Scan:
                 reason += f"; {others} more file{'s' if others > 1 else ''} of this series also left out"
             self.skip(paths[0], reason)
         self.result.studies = self.assemble_studies()
+        shown = {study.study_uid for study in self.result.studies}
+        for study_uid, paths in self.segmentations.items():
+            for path in paths if study_uid not in shown else ():
+                self.skip(path, "segmentation (DICOM SEG) of a study whose images are not here")
         self.result.skipped.sort(key=lambda item: self.relative(item.path))
         return self.result
 
@@ -299,6 +307,7 @@ class _Scan:
             institution=_text(first, "InstitutionName"),
             manufacturer=_text(first, "Manufacturer"),
             model_name=_text(first, "ManufacturerModelName"),
+            segmentations=sorted(self.segmentations.get(_text(first, "StudyInstanceUID"), [])),
         )
         slots: dict[tuple[str, str], dict[Energy, list[_Candidate]]] = defaultdict(lambda: defaultdict(list))
         for candidate in members:

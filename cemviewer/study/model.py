@@ -70,6 +70,7 @@ class Study:
     manufacturer: str = ""
     model_name: str = ""
     views: list[View] = field(default_factory=list)
+    segmentations: list[Path] = field(default_factory=list)  # DICOM SEG files of this study found with the images
 
     def view(self, name: str) -> View | None:
         return next((v for v in self.views if v.name == name), None)

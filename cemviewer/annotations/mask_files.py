@@ -1,0 +1,58 @@
+"""Lesion masks as PNG label images, one per image file, as `cemviewer analyze --masks` and a synthetic study's
+masks/ folder have them: <image file stem>.png on the file's stored pixel grid, 0 background, lesion k of the view
+= k (8-bit, 16-bit past 255 lesions).
+
+Every image of the study gets a mask, an empty one where its view has no lesion: the export says "no lesion
+here", not "not looked at". A label image holds one lesion per pixel: where lesions overlap, the later one (drawn
+on top in the viewer) keeps the pixel. An image whose size differs from the one the lesions were drawn on (a
+recombined image of another detector size) gets no mask; the returned notes say so.
+
+NIfTI is not written: nibabel is not a dependency, and a 2-D mammogram gains nothing from it over PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from cemviewer.annotations.output import ExportError, write_atomically
+from cemviewer.annotations.records import LesionRecord, by_view
+from cemviewer.annotations.stored_grid import StoredGrid, flipped
+from cemviewer.editing.mask_ops import box_slices
+from cemviewer.study.model import Study
+
+
+def label_image(records: list[LesionRecord], shape: tuple[int, int]) -> np.ndarray:
+    """The records of one view as a label image in display orientation, lesion k = k."""
+    labels = np.zeros(shape, np.uint8 if len(records) < 256 else np.uint16)
+    for record in records:
+        labels[box_slices(record.box)][record.mask] = record.number
+    return labels
+
+
+def write_png_masks(study: Study, records: Iterable[LesionRecord], folder: Path) -> tuple[list[Path], list[str]]:
+    """Write a mask per image of `study` into `folder` (made if needed); (paths written, notes). Raises
+    ExportError when an image's header cannot be read, OSError when the folder cannot be written."""
+    groups = by_view(records)
+    unknown = sorted(set(groups) - {view.name for view in study.views})
+    if unknown:
+        raise ExportError(f"lesions of {', '.join(unknown)}, which this study has no images of")
+    folder = Path(folder)
+    written, notes = [], []
+    for view in study.views:
+        grids = [StoredGrid.read(ref) for ref in view.images()]
+        shape = grids[0].shape  # the lesions lie on the first image's grid, as in the viewer
+        labels = label_image(groups.get(view.name, []), shape)
+        for grid in grids:
+            if grid.shape != shape:
+                notes.append(f"{grid.ref.path.name}: no mask, its {grid.shape[1]} x {grid.shape[0]} pixels differ "
+                             f"from the {shape[1]} x {shape[0]} the {view.name} lesions were drawn on")
+                continue
+            path = folder / f"{grid.ref.path.stem}.png"
+            image = Image.fromarray(np.ascontiguousarray(flipped(labels, grid.flips)))
+            written.append(write_atomically(path, lambda target, image=image: image.save(target, format="PNG")))
+    return written, notes
+
