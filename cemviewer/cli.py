@@ -14,6 +14,7 @@ COMMANDS = {
     "train": ("train", "train a model (segmenter | classifier)"),
     "predict-masks": ("predict_masks", "write lesion masks and lesion JSON for every image of an index CSV"),
     "analyze": ("analyze", "assess every lesion of a study (radiomics, DL and fused malignancy) into a JSON report"),
+    "export": ("export", "write a study's lesions (from its SEG or PNG masks) as DICOM SEG, PNG masks, CSV and JSON"),
 }
 
 

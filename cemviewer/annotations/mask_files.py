@@ -1,6 +1,7 @@
 """Lesion masks as PNG label images, one per image file, as `cemviewer analyze --masks` and a synthetic study's
 masks/ folder have them: <image file stem>.png on the file's stored pixel grid, 0 background, lesion k of the view
-= k (8-bit, 16-bit past 255 lesions).
+= k (8-bit, 16-bit past 255 lesions). Read back, a mask with several non-zero values holds one lesion per value,
+otherwise each connected region is a lesion; when both images of a view have a mask the low-energy one counts.
 
 Every image of the study gets a mask, an empty one where its view has no lesion: the export says "no lesion
 here", not "not looked at". A label image holds one lesion per pixel: where lesions overlap, the later one (drawn
@@ -16,13 +17,49 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
+from scipy import ndimage
 
 from cemviewer.annotations.output import ExportError, write_atomically
-from cemviewer.annotations.records import LesionRecord, by_view
+from cemviewer.annotations.records import LesionRecord, by_view, record_of
 from cemviewer.annotations.stored_grid import StoredGrid, flipped
 from cemviewer.editing.mask_ops import box_slices
 from cemviewer.study.model import Study
+
+
+def lesion_masks(labels: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(label, bool mask) per lesion: one per non-zero value when there are several, else per connected region."""
+    values = np.unique(labels[labels != 0])
+    if len(values) > 1:
+        return [(int(value), labels == value) for value in values]
+    regions, count = ndimage.label(labels != 0)
+    return [(index, regions == index) for index in range(1, count + 1)]
+
+
+def read_png_masks(study: Study, folder: Path) -> tuple[list[LesionRecord], list[str]]:
+    """The lesions of the masks in `folder` for `study`'s images, as records (manual, unlabelled), and one
+    problem per mask that cannot be used. Raises ExportError when an image's header cannot be read."""
+    records, problems = [], []
+    for view in study.views:
+        for ref in view.images():  # low energy first
+            path = Path(folder) / f"{ref.path.stem}.png"
+            if not path.is_file():
+                continue
+            try:
+                with Image.open(path) as png:
+                    labels = np.asarray(png.convert("I") if png.mode not in ("L", "I", "I;16") else png)
+            except (UnidentifiedImageError, OSError) as error:
+                problems.append(f"{path.name}: not a readable mask image ({error})")
+                break
+            grid = StoredGrid.read(ref)
+            if labels.shape != grid.shape:
+                problems.append(f"{path.name}: a mask of {labels.shape[1]} x {labels.shape[0]} pixels for the "
+                                f"{grid.shape[1]} x {grid.shape[0]} image {ref.path.name}")
+                break
+            for number, (_value, mask) in enumerate(lesion_masks(flipped(labels, grid.flips)), start=1):
+                records.append(record_of(view.name, number, mask))
+            break
+    return records, problems
 
 
 def label_image(records: list[LesionRecord], shape: tuple[int, int]) -> np.ndarray:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cemviewer.annotations.mask_files import lesion_masks
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("study", type=Path, help="study folder, DICOMDIR or DICOM file")
@@ -162,17 +164,6 @@ def _mask_lesions(masks_dir: Path, images: dict) -> tuple[list[dict], list[tuple
                                f"{image.pixels.shape[0]} x {image.pixels.shape[1]}")]
         return [{"image": image, "lesion": value, "mask": mask} for value, mask in lesion_masks(labels)], []
     return [], []
-
-
-def lesion_masks(labels: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """(label, bool mask) per lesion: one per non-zero value when there are several, else per connected region."""
-    from scipy import ndimage
-
-    values = np.unique(labels[labels != 0])
-    if len(values) > 1:
-        return [(int(value), labels == value) for value in values]
-    regions, count = ndimage.label(labels != 0)
-    return [(index, regions == index) for index in range(1, count + 1)]
 
 
 def _pixels(images: dict) -> tuple[np.ndarray | None, np.ndarray | None]:
