@@ -18,8 +18,8 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock
 
 from cemviewer.ai.crops import CONTEXT, CROP_SIZE, MIN_SIDE_FRACTION, CropWindow, crop_window, extract_crop, mask_box
-from cemviewer.ai.preprocess import breast_range, normalise
-from cemviewer.ai.segmenter import ModelLoadError
+from cemviewer.ai.model_files import ModelLoadError
+from cemviewer.imaging.intensity import breast_range, normalise
 
 FORMAT = "cemviewer-malignancy-classifier/1"
 WIDTHS = (24, 48, 96, 128)

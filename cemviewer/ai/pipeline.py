@@ -14,58 +14,21 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-import cemviewer
 from cemviewer.ai.classifier import MalignancyClassifier, lesion_windows, normalised_pair, pick_device
+from cemviewer.ai.findings import AIOutOfMemoryError, AnalysisCancelled, Lesion, ViewFindings
 from cemviewer.ai.gradcam import crop_heatmaps, view_heatmap
 from cemviewer.ai.instances import Lesion as EnergyLesion
-from cemviewer.ai.segmenter import LesionSegmenter, ModelLoadError
+from cemviewer.ai.model_files import (CLASSIFIER_FILE, DEVICE_ENV, MODELS_ENV, SEGMENTER_FILE, ModelLoadError,
+                                      default_models_dir)
+from cemviewer.ai.segmenter import LesionSegmenter
 
-MODELS_ENV = "CEMVIEWER_MODELS"
-DEVICE_ENV = "CEMVIEWER_DEVICE"
-SEGMENTER_FILE = "segmenter.pt"
-CLASSIFIER_FILE = "classifier.pt"
-
-__all__ = ["AnalysisCancelled", "AIOutOfMemoryError", "Lesion", "LesionAI", "ModelLoadError", "ViewFindings",
-           "default_models_dir"]
-
-
-class AnalysisCancelled(Exception):
-    """The caller's cancel() returned True between two stages."""
-
-
-class AIOutOfMemoryError(RuntimeError):
-    """The GPU ran out of memory; the message says what to do."""
-
-
-def default_models_dir() -> Path:
-    override = os.environ.get(MODELS_ENV)
-    return Path(override) if override else Path(cemviewer.__file__).resolve().parents[1] / "models"
-
-
-@dataclass
-class Lesion:
-    """One lesion of a view. The LE and recombined outlines of the same lesion (they overlap) are one Lesion."""
-
-    mask: np.ndarray  # bool, image shape: union of its outlines
-    box: tuple[int, int, int, int]  # (x0, y0, x1, y1), x1/y1 exclusive, image pixels
-    score: float  # segmenter confidence (highest lesion probability inside the outline)
-    malignancy: float | None  # classifier probability; None when not classified
-    area_px: int
-    outlines: dict[str, np.ndarray] = field(default_factory=dict)  # "low_energy" / "recombined" -> bool mask
-
-
-@dataclass
-class ViewFindings:
-    lesions: list[Lesion]  # most confident first
-    heatmap: np.ndarray | None  # float32 in [0, 1], image shape: max over lesions of Grad-CAM++ x malignancy
-    device: str
-    seconds: dict[str, float]  # per stage
+__all__ = ["AnalysisCancelled", "AIOutOfMemoryError", "CLASSIFIER_FILE", "DEVICE_ENV", "Lesion", "LesionAI",
+           "ModelLoadError", "SEGMENTER_FILE", "ViewFindings", "default_models_dir"]
 
 
 class LesionAI:

@@ -18,15 +18,12 @@ from torch import nn
 from torchvision.models import resnet18
 
 from cemviewer.ai.instances import Lesion, lesion_instances, union_mask
+from cemviewer.ai.model_files import ModelLoadError
 from cemviewer.ai.preprocess import Geometry, read_image, to_network, to_original
 
 ENERGY_CHANNELS = {"low_energy": 0, "recombined": 1}
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_MIN_AREA_FRACTION = 0.0
-
-
-class ModelLoadError(RuntimeError):
-    """A weights file is missing, damaged or not a segmenter."""
 
 
 def _conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:

@@ -24,7 +24,8 @@ from scipy import ndimage
 from tqdm import tqdm
 
 from cemviewer.ai.crops import CONTEXT, MIN_SIDE_FRACTION, crop_window, extract_crop, mask_box
-from cemviewer.ai.preprocess import normalise, read_image
+from cemviewer.ai.preprocess import read_image
+from cemviewer.imaging.intensity import normalise
 
 NORMAL, BENIGN, MALIGNANT = 0, 1, 2
 CACHE_FILE = "lesion_crops.npz"

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         print("error: --size applies to the segmenter only", file=sys.stderr)
         return 2
     if args.model == "radiomics":
-        from cemviewer.ai.segmenter import ModelLoadError
+        from cemviewer.ai.model_files import ModelLoadError
         from cemviewer.fusion.train import train_radiomics
 
         try:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
-from cemviewer.ai.segmenter import ModelLoadError
+from cemviewer.ai.model_files import ModelLoadError
 from cemviewer.radiomics import RadiomicsExtractor
 
 FORMAT = "cemviewer-radiomics-xgb/1"

@@ -2,7 +2,7 @@
 
 Only the ROI's bounding box plus a margin goes to SimpleITK, which is what makes a 30 mm lesion on a full-field
 image cost tens of milliseconds instead of seconds. Intensities are scaled per image over the whole breast
-(cemviewer.ai.preprocess.breast_range, the classifier's scaling, but not clipped so bright enhancement keeps its
+(cemviewer.imaging.intensity.breast_range, the classifier's scaling, but not clipped so bright enhancement keeps its
 texture), so first-order features compare across vendors and bit depths.
 
 Names: "<image>_<pyradiomics name>" with image "le" or "rec", e.g. "le_original_glcm_Contrast"; the ROI's 2-D
@@ -19,7 +19,7 @@ import radiomics
 import SimpleITK as sitk
 from radiomics import featureextractor
 
-from cemviewer.ai.preprocess import breast_range
+from cemviewer.imaging.intensity import breast_range
 from cemviewer.radiomics.parameters import load_parameters, parameters_hash
 from cemviewer.radiomics.roi import RadiomicsError, RoiError, RoiWindow, check_inside_breast, locate_roi
 

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QStandardPaths
 
-from cemviewer.ai.pipeline import CLASSIFIER_FILE, SEGMENTER_FILE, Lesion, ViewFindings
+from cemviewer.ai.findings import Lesion, ViewFindings
+from cemviewer.ai.model_files import CLASSIFIER_FILE, SEGMENTER_FILE
 
 FORMAT_VERSION = 1
 MAX_ENTRIES = 2000

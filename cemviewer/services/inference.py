@@ -27,17 +27,20 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from cemviewer.ai.pipeline import (DEVICE_ENV, AIOutOfMemoryError, AnalysisCancelled, LesionAI, ModelLoadError,
-                                   ViewFindings, default_models_dir)
+from cemviewer.ai.findings import AIOutOfMemoryError, AnalysisCancelled, ViewFindings
+from cemviewer.ai.model_files import DEVICE_ENV, ModelLoadError, default_models_dir
 from cemviewer.imaging.lesion_marks import LesionMarks, ViewMarks, outline_contours, reduced_heat
 from cemviewer.services.findings_cache import FindingsCache, findings_key, model_fingerprint
 from cemviewer.services.study_loader import report_from_worker
 from cemviewer.study.model import ImageRef, MammoImage, Study, View
+
+if TYPE_CHECKING:
+    from cemviewer.ai.pipeline import LesionAI
 
 MEMORY_ENTRIES = 64  # views kept in memory: a day's worth of reopened studies, a few MB
 # How much nicer than the UI thread the worker thread runs (Linux): when both want a core, the UI gets it.
@@ -125,6 +128,9 @@ class _ModelRegistry:
         place = self._place(folder, device)
         with self._lock:
             if place not in self._loaded:
+                # Imported here, in the worker: torch costs the viewer 1.3 s and ~600 MB at start-up otherwise.
+                from cemviewer.ai.pipeline import LesionAI
+
                 fingerprint = model_fingerprint(folder)
                 self._loaded[place] = _LoadedModels(LesionAI.load(folder, device), fingerprint)
             return self._loaded[place]
@@ -164,6 +170,8 @@ def _analyse(job: _Job, disk: FindingsCache, stop: threading.Event) -> ViewAnaly
     source, threads = FROM_DISK, 0
     if findings is None:
         models = _MODELS.get(job.models_dir, job.device)
+        import torch  # loaded by the models above; see _ModelRegistry.get
+
         # Per thread (OpenMP): it must be set here, in the worker that runs the models.
         if torch.get_num_threads() != worker_threads():
             torch.set_num_threads(worker_threads())
@@ -259,6 +267,11 @@ class LesionAnalyser(QObject):
         self.state = CANCELLED
         self.cancelled.emit()
         return True
+
+    def set_device(self, device: str | None) -> None:
+        """The device ("cpu", "cuda") of the analyses started from now on; None: CEMVIEWER_DEVICE, else CUDA when
+        torch sees a GPU, else the CPU."""
+        self._device = device
 
     def shutdown(self) -> None:
         """Stop and wait for the worker; call before the window goes away."""
