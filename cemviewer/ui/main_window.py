@@ -24,11 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cemviewer.fusion.assess import age_years
 from cemviewer.services.inference import RUNNING, LesionAnalyser, ViewAnalysis
+from cemviewer.services.roi_assessment import RoiAssessor, ViewInputs
 from cemviewer.services.study_loader import LoadedImage, StudyLoader
 from cemviewer.study.loader import HANGING_ORDER
 from cemviewer.study.model import ImageRef, ScanResult, Study, View
 from cemviewer.ui.actions import ACTIONS, FILE_PRESET_KEYS, MENUS
+from cemviewer.ui.assessment_panel import AssessmentPanel
 from cemviewer.ui.edit_session import EditSession
 from cemviewer.ui.heatmap_overlay import DEFAULT_OPACITY, TRANSPARENT_BELOW
 from cemviewer.ui.info_panel import InfoPanel, study_title
@@ -116,6 +119,13 @@ class MainWindow(QMainWindow):
         # On the right: the left column is full, and portrait images leave width to spare on a landscape screen.
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self._edit_dock)
         self.resizeDocks([self._edit_dock], [SIDE_COLUMN_WIDTH], Qt.Orientation.Horizontal)
+        # The selected lesion's probabilities and features, recomputed in a worker after each edit, under it.
+        self.assessor = RoiAssessor(self._assessment_inputs, self)
+        self.assessment_panel = AssessmentPanel()
+        self.assessment_panel.follow(self.assessor)
+        self._assessment_dock = self._dock("Assessment", self.assessment_panel, "assessment")
+        self.splitDockWidget(self._edit_dock, self._assessment_dock, Qt.Orientation.Vertical)
+        self.editor.lesionsShown.connect(self.assessor.show_lesions)
 
         self.loader.progress.connect(self._on_progress)
         self.loader.scanned.connect(self._on_scanned)
@@ -346,6 +356,14 @@ class MainWindow(QMainWindow):
             return None
         return next((view for view in self.study.views if ref in view.images()), None)
 
+    def _assessment_inputs(self) -> ViewInputs | None:
+        view = self.current_view()
+        if view is None:
+            return None
+        le, rec = (self.loaded[ref].window.image if ref in self.loaded else None
+                   for ref in (view.low_energy, view.recombined))
+        return ViewInputs(le, rec, age_years(self.study.patient.age))
+
     def _show_nothing(self) -> None:
         self.pair.show_nothing()
         self.info.show_scan(None, None)
@@ -490,6 +508,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.loader.shutdown()
         self.analyser.shutdown()
+        self.assessor.shutdown()
         super().closeEvent(event)
 
 
