@@ -23,6 +23,10 @@ FILE_PRESET_KEYS = 3
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open", "File", "Open study…", ("Ctrl+O",)),
     ActionSpec("open_demo", "File", "Open demo study"),
+    # File ▸ Export: every format the open study's lesions and findings can be written in (handlers: export_*).
+    ActionSpec("export_seg", "Export", "DICOM SEG…"),
+    ActionSpec("export_png", "Export", "PNG masks…"),
+    ActionSpec("export_table", "Export", "Lesion table (CSV/JSON)…"),
     ActionSpec("quit", "File", "Quit", ("Ctrl+Q",)),
     ActionSpec("next_view", "View", "Next view", ("PgDown", "Right")),
     ActionSpec("previous_view", "View", "Previous view", ("PgUp", "Left")),
@@ -64,6 +68,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 MENUS = ("File", "Edit", "View", "Image", "AI", "Help")
+SUBMENUS = {"Export": "File"}  # submenu -> the menu it sits in (above that menu's last entry, Quit)
 
 MOUSE_BINDINGS: tuple[tuple[str, str], ...] = (
     ("Left drag", "Pan (both images move together)"),

@@ -85,6 +85,12 @@ class EditSession(QObject):
         self._proposed.clear()
         self.show_view(None, None, None)
 
+    def restore_view(self, view_name: str, lesions: LesionSet) -> None:
+        """Lesions brought back from a file: they become the view's set, and the AI's findings are not proposed
+        on it again (the annotator has already accepted or rejected them). Call before the view is shown."""
+        self.sets[view_name] = lesions
+        self._proposed.add(view_name)
+
     def show_view(self, view_name: str | None, grid: PixelGrid | None, marks: ViewMarks | None) -> None:
         """Show the lesions of `view_name`, laid out by `grid` (None: no image yet), with the AI's findings
         `marks` as proposals the first time they are seen."""

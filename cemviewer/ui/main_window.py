@@ -30,7 +30,8 @@ from cemviewer.services.roi_assessment import RoiAssessor, ViewInputs
 from cemviewer.services.study_loader import LoadedImage, StudyLoader
 from cemviewer.study.loader import HANGING_ORDER
 from cemviewer.study.model import ImageRef, ScanResult, Study, View
-from cemviewer.ui.actions import ACTIONS, FILE_PRESET_KEYS, MENUS
+from cemviewer.ui.actions import ACTIONS, FILE_PRESET_KEYS, MENUS, SUBMENUS
+from cemviewer.ui.annotation_io import AnnotationIO
 from cemviewer.ui.assessment_panel import AssessmentPanel
 from cemviewer.ui.edit_session import EditSession
 from cemviewer.ui.heatmap_overlay import DEFAULT_OPACITY, TRANSPARENT_BELOW
@@ -101,10 +102,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.ai_status)
         self.statusBar().addPermanentWidget(self.progress)
 
+        # Ground truth in and out: a study's SEGs opened as lesions, File ▸ Export.
+        self.annotation_io = AnnotationIO(self.editor, self.message_bar, self.settings,
+                                          lambda text: self.statusBar().showMessage(text, 8000), self)
         self.actions_by_key = self._build_actions()
         self.recent_menu = QMenu("Recent studies", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._menus["File"].insertMenu(self.actions_by_key["quit"], self.recent_menu)
+        for submenu, menu in SUBMENUS.items():
+            self._menus[menu].insertMenu(self.actions_by_key["quit"], self._menus[submenu])
         self._menus["File"].insertSeparator(self.actions_by_key["quit"])
         self._fill_recent_menu()
         self.actions_by_key["linked_cursor"].setChecked(True)
@@ -181,12 +187,14 @@ class MainWindow(QMainWindow):
         }
         handlers.update({f"view_{name}": partial(self.select_view, name) for name in HANGING_ORDER})
         handlers.update({f"preset_{n}": partial(self.apply_preset, n - 1) for n in range(1, FILE_PRESET_KEYS + 1)})
+        handlers.update(self.annotation_io.handlers())
         handlers.update(self.editor.handlers(), escape=lambda: self.editor.escape() or self.cancel_analysis())
         return handlers
 
     def _build_actions(self) -> dict[str, QAction]:
         handlers = self._handlers()
         self._menus = {name: self.menuBar().addMenu(name) for name in MENUS}
+        self._menus.update({submenu: QMenu(submenu, self) for submenu in SUBMENUS})
         actions = {}
         for spec in ACTIONS:
             action = QAction(spec.text, self)
@@ -271,6 +279,7 @@ class MainWindow(QMainWindow):
         self.info.show_scan(self.scan, study)
         self.pair.show_nothing()
         self.editor.clear()
+        self.annotation_io.open_study(study, self.scan.root if self.scan else Path.home())
         self.view_name = None
         self.analyses.clear()
         self.analyser.start(study, study.views[0].name if study.views else None)
