@@ -82,3 +82,8 @@ def _lesions(study, masks_dir: Path | None):
     if not imported.sources:
         return None, imported.problems
     return imported.records, imported.problems
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
