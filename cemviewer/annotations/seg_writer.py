@@ -133,18 +133,14 @@ def _view_segmentation(view: View, records: list[LesionRecord], series_uid: str,
     partner = _header(partner_ref) if partner_ref is not None else None
     flips = flips_of(source, source_ref)
     shape = (int(source.Rows), int(source.Columns))
-    # (frames, rows, columns, segments): one frame, one channel per lesion, as lesions may overlap.
-    pixels = np.zeros((1, *shape, len(records)), bool)
-    for index, record in enumerate(records):
-        x0, y0, x1, y1 = record.box
-        if x1 > shape[1] or y1 > shape[0]:
+    for record in records:
+        if record.box[2] > shape[1] or record.box[3] > shape[0]:
             raise SegWriteError(f"{view.name} lesion {record.number} at {record.box} lies outside the "
                                 f"{shape[1]} x {shape[0]} image {source_ref.path.name}")
-        pixels[0][box_slices(flipped_box(record.box, shape, flips)) + (index,)] = flipped(record.mask, flips)
     segmentation = hd.seg.Segmentation(
         source_images=[source],
         further_source_images=[partner] if partner is not None else None,
-        pixel_array=pixels,
+        pixel_array=_pixel_array(records, shape, flips),
         segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
         segment_descriptions=[_description(number, record) for number, record in enumerate(records, start=1)],
         series_instance_uid=series_uid,
@@ -171,6 +167,24 @@ def _view_segmentation(view: View, records: list[LesionRecord], series_uid: str,
     for item, record in zip(segmentation.SegmentSequence, records, strict=True):
         _add_private_record(item, record)
     return segmentation
+
+
+def _pixel_array(records: list[LesionRecord], shape: tuple[int, int], flips) -> np.ndarray:
+    """The lesions on the stored grid as highdicom takes them: a label image (1, rows, columns), segment k = k,
+    when no two overlap (cheap to check and to encode), else (1, rows, columns, segments) of bool."""
+    labels = np.zeros((1, *shape), np.uint8 if len(records) < 256 else np.uint16)
+    for number, record in enumerate(records, start=1):
+        region = labels[0][box_slices(flipped_box(record.box, shape, flips))]
+        mask = flipped(record.mask, flips)
+        if region[mask].any():
+            break
+        region[mask] = number
+    else:
+        return labels
+    stack = np.zeros((1, *shape, len(records)), bool)
+    for index, record in enumerate(records):
+        stack[0][box_slices(flipped_box(record.box, shape, flips)) + (index,)] = flipped(record.mask, flips)
+    return stack
 
 
 def _description(number: int, record: LesionRecord) -> hd.seg.SegmentDescription:
