@@ -9,11 +9,12 @@ series, and a study's views need neither (vendors put each view in its own serie
 - the recombined image is referenced too (further source image, so it is in the Referenced Series Sequence);
   when it shares the source's grid (same size and orientation, as CEM pairs do) each frame also names it as a
   second source image, so a PACS viewer can overlay the mask on either image.
-- one segment per lesion, BINARY, one frame each: category SCT "Morphologically abnormal structure", type
-  SCT "Mass", "Neoplasm, benign" or "Malignant neoplasm, primary" from the lesion's label; Segment Label
-  "RCC lesion 1 (malignant)", Segment Description the note (an ST value: its first 1024 characters). The note in
-  full, the lesion's source and the AI's scores travel in a private element of the
-  segment item, so our own SEGs come back exactly; other readers see the standard attributes.
+- one segment per lesion, BINARY, one frame each (Segments Overlap says whether lesions share pixels): category
+  SCT "Morphologically abnormal structure", type SCT "Mass", "Neoplasm, benign" or "Malignant neoplasm, primary"
+  from the lesion's label; Segment Label "RCC lesion 1 (malignant)", Segment Description the note (an ST value:
+  its first 1024 characters). The note in full, the lesion's source and the AI's scores travel in a private
+  element (CEMVIEWER LESION, JSON) of the segment item, so our own SEGs come back exactly; other readers see the
+  standard attributes. dciodvfy warns only that it does not know that private element.
 - a manual lesion is MANUAL, an accepted AI proposal SEMIAUTOMATIC, a pending proposal (only when the caller
   included them) AUTOMATIC, the last two naming the cemviewer lesion AI.
 
