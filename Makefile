@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench package system-packages
+.PHONY: run test install bench package package-test system-packages
 
 # Debian packages the tests use: dciodvfy (dicom3tools) checks the DICOM SEG/SR we write; Orthanc is the PACS the
 # PACS tests talk to. Installed only when missing, and only where apt-get can run (root).
@@ -34,3 +34,23 @@ test: $(STAMP) system-packages
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run_all.py
+
+# The Linux desktop bundle (packaging/README.md): dist/cemviewer/cemviewer. Several GB and 10+ minutes.
+PACKAGE_STAMP := $(VENV)/.package-installed
+BUNDLE := dist/cemviewer/cemviewer
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(PY) -m pip install -e ".[test,package]"
+	touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP)
+	nice -n 10 $(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/cemviewer.spec
+	$(PY) packaging/check_bundle.py dist/cemviewer
+
+$(BUNDLE):
+	$(MAKE) package
+
+# Starts the bundle offscreen on the demo study (builds it first when there is none).
+package-test: $(PACKAGE_STAMP) $(BUNDLE)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m bundle tests/packaging

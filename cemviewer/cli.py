@@ -27,7 +27,8 @@ def _run_command(name: str, argv: list[str]) -> int:
 
 
 def _usage() -> str:
-    lines = ["usage: cemviewer [PATH]            open the viewer (the demo study when no PATH)",
+    lines = ["usage: cemviewer [PATH]            open the viewer (the welcome screen when no PATH)",
+             "       cemviewer --smoke-test      open the demo study offscreen, analyse it and exit (0: all went well)",
              "       cemviewer COMMAND [ARGS]    run a headless command:"]
     lines += [f"         {name:<14} {help_text}" for name, (_, help_text) in COMMANDS.items()]
     return "\n".join(lines)
@@ -42,4 +43,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from cemviewer.commands import view
 
+    if argv and argv[0] == view.SMOKE_TEST:
+        return view.run_smoke_test()
     return view.run_viewer(argv[0] if argv else None)

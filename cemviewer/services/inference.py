@@ -268,6 +268,10 @@ class LesionAnalyser(QObject):
         self.cancelled.emit()
         return True
 
+    @property
+    def device(self) -> str | None:
+        return self._device
+
     def set_device(self, device: str | None) -> None:
         """The device ("cpu", "cuda") of the analyses started from now on; None: CEMVIEWER_DEVICE, else CUDA when
         torch sees a GPU, else the CPU."""

@@ -64,7 +64,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("heatmap", "AI", "Grad-CAM++ heatmap", ("H",), checkable=True),
     ActionSpec("cancel_analysis", "AI", "Cancel analysis (Esc in Navigate)"),
     ActionSpec("analyse", "AI", "Analyse the study again"),
+    ActionSpec("preferences", "Edit", "Preferences…", ("Ctrl+,",)),
     ActionSpec("shortcuts", "Help", "Keyboard and mouse shortcuts", ("?",)),
+    ActionSpec("about", "Help", "About cemviewer"),
 )
 
 MENUS = ("File", "Edit", "View", "Image", "AI", "Help")

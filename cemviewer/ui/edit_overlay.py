@@ -35,6 +35,11 @@ EDGE_ALPHA, PROPOSAL_EDGE_ALPHA = 230, 150
 OVERLAY_Z = 15
 
 
+def set_label_colours(colours: dict[str, str]) -> None:
+    """Colours by label (Preferences); the next redraw uses them."""
+    LABEL_COLOURS.update(colours)
+
+
 def premultiplied(colour: str, alpha: int) -> np.uint32:
     """`colour` at `alpha` as one ARGB32 premultiplied pixel."""
     c = QColor(colour)

@@ -18,10 +18,10 @@ DEFAULT_OPACITY = 0.45
 HEATMAP_Z = 10  # above the image, below the outlines
 
 
-def heat_lut() -> np.ndarray:
+def heat_lut(colour_map: str = COLOUR_MAP) -> np.ndarray:
     """256 x RGBA uint8: the colour map, with alpha ramping up with the heat."""
     heat = np.linspace(0.0, 1.0, 256)
-    lut = pg.colormap.get(COLOUR_MAP).map(heat, mode="byte")[:, :3]
+    lut = pg.colormap.get(colour_map).map(heat, mode="byte")[:, :3]
     alpha = np.clip((heat - TRANSPARENT_BELOW) / (OPAQUE_FROM - TRANSPARENT_BELOW), 0.0, 1.0)
     return np.column_stack([lut, np.round(alpha * 255)]).astype(np.uint8)
 
@@ -48,6 +48,12 @@ class HeatmapOverlay:
         width, height = grid.pixel_size
         rows, columns = heat.levels.shape
         self.item.setRect(QRectF(0.0, 0.0, columns * heat.step * width, rows * heat.step * height))
+
+    def set_colour_map(self, colour_map: str) -> None:
+        """A pyqtgraph colour map by name (Preferences); the heatmap on screen is redrawn in it."""
+        self._lut = heat_lut(colour_map)
+        if self._shown is not None:
+            self.item.setLookupTable(self._lut)
 
     def set_visible(self, visible: bool) -> None:
         self.item.setVisible(visible)

@@ -16,7 +16,8 @@ from cemviewer.imaging.geometry import PixelGrid
 from cemviewer.imaging.lesion_marks import LesionMarks
 
 # Malignancy bands, highest first: (lower bound, colour). Saturated hues that stay visible on grey anatomy.
-MALIGNANCY_BANDS = ((0.7, "#ff4040"), (0.3, "#ffb020"), (0.0, "#30d070"))
+# A list changed in place by set_band_colours (Preferences), so every module that imported it sees the new colours.
+MALIGNANCY_BANDS = [(0.7, "#ff4040"), (0.3, "#ffb020"), (0.0, "#30d070")]
 UNCLASSIFIED_COLOUR = "#8fa8ff"
 OUTLINE_WIDTH = 2.0
 SELECTED_WIDTH = 3.5
@@ -30,6 +31,11 @@ def malignancy_colour(malignancy: float | None) -> str:
     if malignancy is None:
         return UNCLASSIFIED_COLOUR
     return next(colour for bound, colour in MALIGNANCY_BANDS if malignancy >= bound)
+
+
+def set_band_colours(colours: tuple[str, ...]) -> None:
+    """The bands' colours, highest band first; outlines drawn from now on use them."""
+    MALIGNANCY_BANDS[:] = [(bound, colour) for (bound, _), colour in zip(MALIGNANCY_BANDS, colours, strict=True)]
 
 
 def scene_polyline(contour: np.ndarray, grid: PixelGrid) -> tuple[np.ndarray, np.ndarray]:

@@ -64,7 +64,7 @@ class LesionPanel(QWidget):
         opacity_row = QHBoxLayout()
         opacity_row.addWidget(QLabel("Opacity"))
         opacity_row.addWidget(self.opacity, stretch=1)
-        legend = QLabel(_legend())
+        self.legend = legend = QLabel(_legend())
         legend.setStyleSheet(f"color: {theme.DIM_TEXT};")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -78,6 +78,10 @@ class LesionPanel(QWidget):
         layout.addWidget(legend)
         layout.addStretch(1)
         self.show_lesions(None, "")
+
+    def refresh_legend(self) -> None:
+        """After the band colours changed (Preferences)."""
+        self.legend.setText(_legend())
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)

@@ -30,6 +30,7 @@ from cemviewer.services.roi_assessment import RoiAssessor, ViewInputs
 from cemviewer.services.study_loader import LoadedImage, StudyLoader
 from cemviewer.study.loader import HANGING_ORDER
 from cemviewer.study.model import ImageRef, ScanResult, Study, View
+from cemviewer.ui.about_dialog import AboutDialog
 from cemviewer.ui.actions import ACTIONS, FILE_PRESET_KEYS, MENUS, SUBMENUS
 from cemviewer.ui.annotation_io import AnnotationIO
 from cemviewer.ui.assessment_panel import AssessmentPanel
@@ -40,8 +41,11 @@ from cemviewer.ui.lesion_panel import LesionPanel
 from cemviewer.ui.message_bar import MessageBar
 from cemviewer.ui.overview import ViewOverview
 from cemviewer.ui.pair_view import LOW_ENERGY_TITLE, RECOMBINED_TITLE, PairView, PaneContent
+from cemviewer.ui.preferences import apply_preferences, read_preferences
+from cemviewer.ui.preferences_dialog import PreferencesDialog
 from cemviewer.ui.recent import RecentStudies, default_settings
 from cemviewer.ui.shortcuts_dialog import ShortcutsDialog
+from cemviewer.ui.welcome import WelcomeScreen
 
 APP_NAME = "cemviewer"
 SIDE_COLUMN_WIDTH = 280
@@ -79,6 +83,8 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         column.addWidget(self.message_bar)
         column.addWidget(self.pair, stretch=1)
+        self.welcome = WelcomeScreen()  # in place of the images until a study opens
+        column.addWidget(self.welcome, stretch=1)
         self.setCentralWidget(central)
 
         self.overview = ViewOverview()
@@ -149,9 +155,13 @@ class MainWindow(QMainWindow):
         self.lesion_panel.opacityChanged.connect(self.set_heatmap_opacity)
         self.overview.viewSelected.connect(self.select_view)
         self.info.studyChosen.connect(self._choose_study)
+        self.welcome.openDemo.connect(self.open_demo)
+        self.welcome.openFolder.connect(self.choose_and_open)
+        self.welcome.openRecent.connect(lambda path: self.open_paths([Path(path)]))
         self.pair.cursorMoved.connect(self.readout.setText)
         self.editor.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.setAcceptDrops(True)
+        apply_preferences(self, read_preferences(self.settings))
         self._show_nothing()
 
     # --- building -------------------------------------------------------------------------------------------
@@ -180,6 +190,8 @@ class MainWindow(QMainWindow):
             "reset_window": self.reset_windows,
             "auto_window": self.auto_windows,
             "shortcuts": self.show_shortcuts,
+            "about": lambda: AboutDialog(self).exec(),
+            "preferences": self.show_preferences,
             "outlines": lambda: self.set_outlines_shown(self.actions_by_key["outlines"].isChecked()),
             "heatmap": lambda: self.set_heatmap_shown(self.actions_by_key["heatmap"].isChecked()),
             "cancel_analysis": self.cancel_analysis,
@@ -271,6 +283,7 @@ class MainWindow(QMainWindow):
 
     def _show_study(self, study: Study) -> None:
         self.study = study
+        self._show_welcome(False)
         self.loaded.clear()
         self.failed.clear()
         self.message_bar.dismiss()
@@ -374,6 +387,7 @@ class MainWindow(QMainWindow):
         return ViewInputs(le, rec, age_years(self.study.patient.age))
 
     def _show_nothing(self) -> None:
+        self._show_welcome(True)
         self.pair.show_nothing()
         self.info.show_scan(None, None)
 
@@ -415,6 +429,17 @@ class MainWindow(QMainWindow):
             self.showFullScreen()
         else:
             self.showNormal()
+
+    def _show_welcome(self, shown: bool) -> None:
+        if shown:
+            self.welcome.set_recent(self.recent.paths())
+        self.welcome.setVisible(shown)
+        self.pair.setVisible(not shown)
+
+    def show_preferences(self) -> None:
+        dialog = PreferencesDialog(self.settings, self)
+        dialog.applied.connect(lambda preferences: apply_preferences(self, preferences))
+        dialog.exec()
 
     def show_shortcuts(self) -> None:
         if self._shortcuts_dialog is None:
