@@ -15,6 +15,14 @@ TEST_SHAPE = (480, 400)
 TEST_SPACING_MM = 0.5
 
 
+@pytest.fixture(autouse=True)
+def session_store(tmp_path, monkeypatch) -> Path:
+    """Autosaves go to a store of the test's own: never the user's, and no test restores another's lesions."""
+    folder = tmp_path / "sessions"
+    monkeypatch.setenv("CEMVIEWER_SESSIONS", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def synthetic_study(tmp_path_factory) -> Path:
     """A complete four-view CEM study (8 DICOM files plus truth), reduced in size, seed 7."""

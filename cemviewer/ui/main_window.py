@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from cemviewer.fusion.assess import age_years
 from cemviewer.services.inference import RUNNING, LesionAnalyser, ViewAnalysis
+from cemviewer.services.autosave import Autosave
 from cemviewer.services.roi_assessment import RoiAssessor, ViewInputs
 from cemviewer.services.study_loader import LoadedImage, StudyLoader
 from cemviewer.study.loader import HANGING_ORDER
@@ -107,6 +108,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.readout)
         self.statusBar().addPermanentWidget(self.ai_status)
         self.statusBar().addPermanentWidget(self.progress)
+        # Nothing lost: the lesions autosave into the session store and come back when the study opens again.
+        self.autosave = Autosave(self.editor, self.settings, self)
+        self.autosave_status = QLabel()
+        self.statusBar().addPermanentWidget(self.autosave_status)
+        self.autosave.status.connect(self.autosave_status.setText)
+        self.autosave.problem.connect(self.message_bar.show_error)
 
         # Ground truth in and out: a study's SEGs opened as lesions, File ▸ Export.
         self.annotation_io = AnnotationIO(self.editor, self.message_bar, self.settings,
@@ -137,6 +144,7 @@ class MainWindow(QMainWindow):
         self.assessment_panel.follow(self.assessor)
         self._assessment_dock = self._dock("Assessment", self.assessment_panel, "assessment")
         self.splitDockWidget(self._edit_dock, self._assessment_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self._edit_dock, self._assessment_dock], [1, 2], Qt.Orientation.Vertical)
         self.editor.lesionsShown.connect(self.assessor.show_lesions)
 
         self.loader.progress.connect(self._on_progress)
@@ -282,6 +290,7 @@ class MainWindow(QMainWindow):
             self.loader.load_study(self.study)
 
     def _show_study(self, study: Study) -> None:
+        self.autosave.close_study()  # saves the lesions of the study leaving the screen
         self.study = study
         self._show_welcome(False)
         self.loaded.clear()
@@ -295,6 +304,7 @@ class MainWindow(QMainWindow):
         self.annotation_io.open_study(study, self.scan.root if self.scan else Path.home())
         self.view_name = None
         self.analyses.clear()
+        self.autosave.open_study(study)  # after the SEG's lesions: the autosave holds the later edits
         self.analyser.start(study, study.views[0].name if study.views else None)
         if study.views:
             self.select_view(study.views[0].name)
@@ -540,6 +550,7 @@ class MainWindow(QMainWindow):
         self.pair.heatmap.set_opacity(opacity)
 
     def closeEvent(self, event) -> None:
+        self.autosave.shutdown()
         self.loader.shutdown()
         self.analyser.shutdown()
         self.assessor.shutdown()
