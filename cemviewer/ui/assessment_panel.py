@@ -25,7 +25,9 @@ TOWARD_MALIGNANT = "#d05a4a"  # a contribution raising the radiomics score
 TOWARD_BENIGN = "#4a86d0"
 CLASS_NAMES = {"firstorder": "First order", "shape2D": "Shape", "glcm": "GLCM", "glrlm": "GLRLM", "glszm": "GLSZM",
                "gldm": "GLDM", "ngtdm": "NGTDM"}
-COLUMNS = ("Feature", "LE", "Recombined")
+COLUMNS = ("Feature", "LE", "Rec")
+COLUMN_TIPS = ("The pyradiomics feature (hover a row for its full name)", "Low-energy image", "Recombined image")
+MIN_WIDTH = 330  # feature names and both values readable without eliding
 EXPORT_HEADER = ("feature", "low_energy", "recombined")
 
 
@@ -39,7 +41,7 @@ def readable_name(pyradiomics_name: str) -> str:
     """'original_glcm_Contrast' -> 'GLCM Contrast'."""
     parts = pyradiomics_name.split("_")
     if len(parts) == 3:
-        return f"{CLASS_NAMES.get(parts[1], parts[1])} {parts[2]}"
+        return f"{feature_class(pyradiomics_name)} {parts[2]}"
     return "Age" if pyradiomics_name == AGE_FEATURE else pyradiomics_name
 
 
@@ -65,16 +67,17 @@ def call_text(fused: float, threshold: float, call: str) -> str:
 
 
 def _number(value: float) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:.5g}"
+    return "–" if value is None or not math.isfinite(value) else f"{value:.4g}"
 
 
 class FeatureTable(QAbstractTableModel):
-    """One row per pyradiomics feature, its LE and recombined values side by side; shape rows hold one value,
-    the outline's, which is the same on both images."""
+    """The features grouped by class (a heading row per class, then its features by name), the LE and recombined
+    values side by side; shape rows hold one value, the outline's, which is the same on both images."""
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[tuple[str, float | None, float | None, bool]] = []  # name, LE, recombined, shared
+        self._lines: list[str | int] = []  # what each table row shows: a class heading, or an index into rows
 
     def set_features(self, features: dict[str, float]) -> None:
         by_name: dict[str, dict[str | None, float]] = {}
@@ -84,14 +87,26 @@ class FeatureTable(QAbstractTableModel):
         self.beginResetModel()
         self.rows = [(name, values.get("le", values.get(None)), values.get("rec", values.get(None)), None in values)
                      for name, values in sorted(by_name.items(), key=lambda item: _table_order(item[0]))]
+        self._lines = []
+        for index, (name, *_values) in enumerate(self.rows):
+            group = feature_class(name)
+            if not self._lines or group != feature_class(self.rows[index - 1][0]):
+                self._lines.append(group)
+            self._lines.append(index)
         self.endResetModel()
+
+    def heading(self, line: int) -> bool:
+        return isinstance(self._lines[line], str)
+
+    def shared(self, line: int) -> bool:
+        return not self.heading(line) and self.rows[self._lines[line]][3]
 
     def export_rows(self) -> list[list[str]]:
         """The table with its header, full pyradiomics names and full precision, for the clipboard and CSV."""
         return [list(EXPORT_HEADER)] + [[name, _exact(le), _exact(rec)] for name, le, rec, _shared in self.rows]
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's names
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else len(self._lines)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -99,17 +114,32 @@ class FeatureTable(QAbstractTableModel):
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMN_TIPS[section]
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        name, le, rec, shared = self.rows[index.row()]
+        line = self._lines[index.row()]
+        if isinstance(line, str):
+            if role == Qt.ItemDataRole.DisplayRole and index.column() == 0:
+                return line
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor(theme.ACCENT)
+            return None
+        name, le, rec, shared = self.rows[line]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (readable_name(name), _number(le), _number(rec))[index.column()]
+            return (name.split("_")[-1], _number(le), _number(rec))[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             return name + (" (the outline's shape: the same on both images)" if shared else "")
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+def feature_class(pyradiomics_name: str) -> str:
+    """'original_glcm_Contrast' -> 'GLCM'."""
+    parts = pyradiomics_name.split("_")
+    return CLASS_NAMES.get(parts[1], parts[1]) if len(parts) == 3 else "Other"
 
 
 def _table_order(name: str) -> tuple[int, str]:
@@ -134,7 +164,7 @@ class ContributionChart(QWidget):
 
     def set_contributions(self, contributions: list[tuple[str, float]]) -> None:
         self.contributions = list(contributions)
-        self.updateGeometry()
+        self.setFixedHeight(self.sizeHint().height())  # every bar, however short the dock
         self.update()
 
     def _row_height(self) -> int:
@@ -143,14 +173,11 @@ class ContributionChart(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(260, self._row_height() * max(len(self.contributions), 1) + 2)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(160, self.sizeHint().height())
-
     def paintEvent(self, _event) -> None:  # noqa: N802
         painter = QPainter(self)
         metrics = self.fontMetrics()
         width, row = self.width(), self._row_height()
-        label_width = int(width * 0.5)
+        label_width = int(width * 0.58)
         value_width = metrics.horizontalAdvance("+0.00") + 4
         bars_left, bars_right = label_width + 4, width - value_width
         zero = (bars_left + bars_right) / 2.0
@@ -200,8 +227,9 @@ class AssessmentPanel(QWidget):
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setStyleSheet(f"color: {theme.ACCENT};")
-        chart_title = QLabel("Largest contributions to the radiomics score\n(TreeSHAP log-odds: red → malignant, "
+        chart_title = QLabel("Largest contributions to the radiomics score (TreeSHAP log-odds: red → malignant, "
                              "blue → benign)")
+        chart_title.setWordWrap(True)
         chart_title.setStyleSheet(f"color: {theme.DIM_TEXT};")
         self.chart = ContributionChart()
         self.features = FeatureTable()
@@ -221,7 +249,7 @@ class AssessmentPanel(QWidget):
         self.export_button = QPushButton("Export CSV…")
         self.export_button.clicked.connect(self._choose_export)
         buttons = QHBoxLayout()
-        self.table_title = QLabel("Radiomics features")
+        self.table_title = QLabel("Features")
         buttons.addWidget(self.table_title)
         buttons.addStretch(1)
         buttons.addWidget(self.copy_button)
@@ -244,6 +272,7 @@ class AssessmentPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.status)
         layout.addWidget(self.results, stretch=1)
+        self.setMinimumWidth(MIN_WIDTH)
         self.show_message(NO_LESION_TEXT)
 
     def follow(self, assessor: RoiAssessor) -> None:
@@ -270,7 +299,8 @@ class AssessmentPanel(QWidget):
         self.shown = result
         a = result.assessment
         self.title.setText(f"Lesion #{result.lesion_id}  ·  {a.area_mm2:.0f} mm²")
-        self._set_status(f"Updated in {a.seconds:.2f} s")
+        self.title.setToolTip(f"Computed in {a.seconds:.2f} s")
+        self._set_status("")
         self.probabilities["dl"].setText("n/a" if a.dl_prob is None else f"{a.dl_prob:.2f}")
         self.probabilities["radiomics"].setText(f"{a.radiomics_prob:.2f}")
         fused, threshold = _pair(a.fused_prob, a.threshold)
@@ -284,15 +314,18 @@ class AssessmentPanel(QWidget):
         self.chart.set_contributions(a.contributions)
         self.features.set_features(a.features)
         self.table.clearSpans()
-        for row, (_name, _le, _rec, shared) in enumerate(self.features.rows):
-            if shared:
-                self.table.setSpan(row, 1, 1, 2)
-        self.table_title.setText(f"Radiomics features ({len(self.features.rows)})")
+        for line in range(self.features.rowCount()):
+            if self.features.heading(line):
+                self.table.setSpan(line, 0, 1, len(COLUMNS))
+            elif self.features.shared(line):
+                self.table.setSpan(line, 1, 1, 2)
+        self.table_title.setText(f"Features ({len(self.features.rows)})")
         self.results.setEnabled(True)
         self.results.setVisible(True)
 
     def _set_status(self, text: str, colour: str = theme.DIM_TEXT) -> None:
         self.status.setText(text)
+        self.status.setVisible(bool(text))
         self.status.setStyleSheet(f"color: {colour};")
 
     # --- table out ------------------------------------------------------------------------------------------

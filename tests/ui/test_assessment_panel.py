@@ -90,7 +90,10 @@ def test_a_painted_lesion_fills_the_panel_and_the_figures_follow_the_outline(qtb
     assert panel.call.text().startswith(f"Fused {a.fused_prob:.2f}")
     assert ("≥" in panel.call.text()) == (a.call == MALIGNANT)
     assert panel.chart.contributions == a.contributions and len(a.contributions) == 8
-    assert panel.features.rowCount() == len({name.removeprefix("le_").removeprefix("rec_") for name in a.features})
+    assert len(panel.features.rows) == len({name.removeprefix("le_").removeprefix("rec_") for name in a.features})
+    headings = [line for line in range(panel.features.rowCount()) if panel.features.heading(line)]
+    assert [panel.features.index(line, 0).data() for line in headings] == [
+        "First order", "Shape", "GLCM", "GLRLM", "GLSZM", "GLDM", "NGTDM"]
 
     # A second stroke grows the lesion: the area and the features follow.
     _drag(qtbot, window, [(x + 8, y), (x + 8, y + 20)], pane=1)
@@ -173,7 +176,7 @@ def test_the_feature_table_copies_and_exports(qtbot, assessing, tmp_path, monkey
     qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
     with target.open(newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))
-    assert tuple(rows[0]) == EXPORT_HEADER and len(rows) == panel.features.rowCount() + 1
+    assert tuple(rows[0]) == EXPORT_HEADER and len(rows) == len(panel.features.rows) + 1
     by_name = {row[0]: row[1:] for row in rows[1:]}
     for name, value in features.items():
         image, _, rest = name.partition("_")
