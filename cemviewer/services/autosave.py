@@ -15,11 +15,12 @@ the study is opened again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from cemviewer.editing.lesion_set import LesionSet, Update
 from cemviewer.services.study_loader import report_from_worker
@@ -30,7 +31,6 @@ from cemviewer.study.model import Study
 SETTLE_MS = 2000
 MAX_DELAY_MS = 5000
 RETRY_MS = 10_000
-FOLDER_KEY = "autosave/folder"  # the Preferences dialog's autosave folder (cemviewer.ui.preferences)
 
 
 class Autosave(QObject):
@@ -39,11 +39,13 @@ class Autosave(QObject):
     saved = Signal(str)  # the session file written, after each successful save
     _written = Signal(object, object)  # (the write's future, the session it wrote), from the worker
 
-    def __init__(self, editor, settings: QSettings, parent: QObject | None = None) -> None:
-        """`editor`: the window's EditSession (its `sets`, `restore_view` and `lesionsShown`)."""
+    def __init__(self, editor, folder: Callable[[], Path | None], parent: QObject | None = None) -> None:
+        """`editor`: the window's EditSession (its `sets`, `restore_view` and `lesionsShown`); `folder()`: the
+        store folder the user chose (asked at every save, so a change in Preferences counts from the next one);
+        $CEMVIEWER_SESSIONS overrides it."""
         super().__init__(parent)
         self.editor = editor
-        self.settings = settings
+        self.folder = folder
         self.study: Study | None = None
         self._watched: list[LesionSet] = []
         self._kept: set[str] = set()  # views of the stored session: kept in it even when emptied
@@ -65,7 +67,7 @@ class Autosave(QObject):
         return timer
 
     def store(self) -> SessionStore:
-        return SessionStore(default_folder(self.settings.value(FOLDER_KEY) or None))
+        return SessionStore(default_folder(self.folder()))
 
     # --- opening and closing --------------------------------------------------------------------------------
 

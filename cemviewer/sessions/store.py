@@ -3,7 +3,7 @@ that a crash, a kill or a power cut loses at most the last few seconds of work.
 
 The store lives outside the study folder (a study on a CD, a PACS cache or a read-only share is annotated just
 the same): $CEMVIEWER_SESSIONS when set, else the folder the caller names (the viewer's autosave setting), else
-$XDG_DATA_HOME/cemviewer/sessions (~/.local/share/cemviewer/sessions).
+$XDG_DATA_HOME/cemviewer/autosave (~/.local/share/cemviewer/autosave, as the Preferences dialog shows it).
 
 A session file is one .npz: `session`, the JSON metadata as bytes (format version, study, time saved, the views
 with their mask shape and pixel spacing and every lesion's view, box, label, note, source and AI scores), and `mask_<i>`, lesion
@@ -58,12 +58,12 @@ class StoredSession:
 
 
 def default_folder(configured: str | Path | None = None) -> Path:
-    """$CEMVIEWER_SESSIONS, else `configured` (a setting), else the per-user data folder's cemviewer/sessions."""
+    """$CEMVIEWER_SESSIONS, else `configured` (a setting), else the per-user data folder's cemviewer/autosave."""
     chosen = os.environ.get(STORE_ENV) or (str(configured) if configured else "")
     if chosen:
         return Path(chosen).expanduser()
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "cemviewer" / "sessions"
+    return Path(data_home) / "cemviewer" / "autosave"
 
 
 class SessionStore:

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from cemviewer.fusion.assess import age_years
-from cemviewer.services.inference import RUNNING, LesionAnalyser, ViewAnalysis
 from cemviewer.services.autosave import Autosave
+from cemviewer.services.inference import RUNNING, LesionAnalyser, ViewAnalysis
 from cemviewer.services.roi_assessment import RoiAssessor, ViewInputs
 from cemviewer.services.study_loader import LoadedImage, StudyLoader
 from cemviewer.study.loader import HANGING_ORDER
@@ -42,7 +42,7 @@ from cemviewer.ui.lesion_panel import LesionPanel
 from cemviewer.ui.message_bar import MessageBar
 from cemviewer.ui.overview import ViewOverview
 from cemviewer.ui.pair_view import LOW_ENERGY_TITLE, RECOMBINED_TITLE, PairView, PaneContent
-from cemviewer.ui.preferences import apply_preferences, read_preferences
+from cemviewer.ui.preferences import apply_preferences, autosave_folder, read_preferences
 from cemviewer.ui.preferences_dialog import PreferencesDialog
 from cemviewer.ui.recent import RecentStudies, default_settings
 from cemviewer.ui.shortcuts_dialog import ShortcutsDialog
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.ai_status)
         self.statusBar().addPermanentWidget(self.progress)
         # Nothing lost: the lesions autosave into the session store and come back when the study opens again.
-        self.autosave = Autosave(self.editor, self.settings, self)
+        self.autosave = Autosave(self.editor, lambda: autosave_folder(self.settings), self)
         self.autosave_status = QLabel()
         self.statusBar().addPermanentWidget(self.autosave_status)
         self.autosave.status.connect(self.autosave_status.setText)

@@ -135,4 +135,4 @@ def test_the_store_folder_is_the_environment_then_the_setting_then_the_user_data
     monkeypatch.delenv(STORE_ENV)
     assert default_folder(tmp_path / "setting") == tmp_path / "setting"
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    assert default_folder(None) == tmp_path / "data" / "cemviewer" / "sessions"
+    assert default_folder(None) == tmp_path / "data" / "cemviewer" / "autosave"

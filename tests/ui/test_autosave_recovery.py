@@ -174,3 +174,17 @@ def test_closing_the_window_saves_at_once(qtbot, window, open_study, synthetic_s
     window.close()
     stored = SessionStore(session_store).load(study_uid)
     assert stored.lesion_count == 1
+
+
+def test_without_the_environment_the_preferences_folder_is_the_store(qtbot, window, settings, open_study,
+                                                                     synthetic_study, no_ai, tmp_path, monkeypatch):
+    from cemviewer.ui.preferences import AUTOSAVE_KEY
+
+    monkeypatch.delenv(STORE_ENV)
+    settings.setValue(AUTOSAVE_KEY, str(tmp_path / "chosen"))
+    open_study(window, synthetic_study)
+    qtbot.waitUntil(lambda: window.editor.lesions is not None)
+    window.editor.tools.set_tool(BRUSH)
+    with qtbot.waitSignal(window.autosave.saved, timeout=30_000) as saved:
+        _paint(qtbot, window, [(100.5, 200.5), (200.5, 200.5)])
+    assert Path(saved.args[0]).parent == tmp_path / "chosen"
