@@ -56,7 +56,7 @@ def connection(node: PacsNode):
         opened.close()
 
 
-def test_connection(node: PacsNode) -> str:
+def check_connection(node: PacsNode) -> str:
     """A sentence saying the node answers; PacsError saying why it does not."""
     with connection(node) as opened:
         return opened.echo()

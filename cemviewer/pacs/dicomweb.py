@@ -25,7 +25,7 @@ from cemviewer.pacs.query import RETURN_KEYS, StudyQuery, StudySummary
 ANY_TRANSFER_SYNTAX = (("application/dicom", "*"),)
 _QUERY_SAFE = "*?"
 _HTTP_ADVICE = {
-    400: "the archive did not understand the request",
+    400: "the archive did not understand the request; check that the URL is its DICOMweb root (e.g. …/dicom-web)",
     401: "check the user name and password",
     403: "the archive refuses this user",
     404: "check the DICOMweb URL (with its path, e.g. /dicom-web) and that the archive has DICOMweb enabled",
@@ -133,12 +133,18 @@ class DicomwebConnection:
         except requests.ConnectionError as error:
             raise PacsError(f"Cannot connect to PACS “{name}” at {url}: {_root_cause(error)}; check that the "
                             "server is running and the URL is right") from error
+        except requests.exceptions.InvalidJSONError as error:
+            raise _malformed(name, what, error) from error
         except requests.RequestException as error:
             raise PacsError(f"PACS “{name}”: {what} failed ({error})") from error
         except (ValueError, KeyError, TypeError, InvalidDicomError) as error:
-            # JSON that is not DICOM JSON, a multipart body that does not parse, a study without its UID...
-            raise PacsError(f"PACS “{name}” answered {what} with something that is not valid DICOMweb "
-                            f"({type(error).__name__}: {error})") from error
+            raise _malformed(name, what, error) from error
+
+
+def _malformed(name: str, what: str, error: Exception) -> PacsError:
+    # JSON that is not DICOM JSON, a multipart body that does not parse, a study without its UID...
+    return PacsError(f"PACS “{name}” answered {what} with something that is not valid DICOMweb "
+                     f"({type(error).__name__}: {error})")
 
 
 def _dataset(answer: dict) -> Dataset:
