@@ -12,7 +12,12 @@ from cemviewer.ai.classifier import MalignancyClassifier
 from cemviewer.ai.pipeline import CLASSIFIER_FILE, default_models_dir
 from cemviewer.editing.lesion_set import LesionSet
 from cemviewer.fusion import RadiomicsModel, assess_lesion, dense_bright
-from cemviewer.services.roi_assessment import NO_IMAGES_TEXT, NO_LESION_TEXT, RoiAssessor, ViewInputs
+from cemviewer.services.roi_assessment import (
+    NO_IMAGES_TEXT,
+    NO_LESION_TEXT,
+    RoiAssessor,
+    ViewInputs,
+)
 from cemviewer.study.loader import scan_path
 from cemviewer.study.pixels import load_image
 
@@ -129,7 +134,7 @@ def test_selecting_another_lesion_or_none(qtbot, assessor, lesions, inside_breas
 
 def test_an_outline_that_cannot_be_measured_is_refused_with_the_reason(qtbot, assessor, lesions):
     _paint(lesions, [(0.5, 100.5)], radius=6.0)  # on the image's edge
-    signal, (lesion_id, message) = _next_report(qtbot, assessor)
+    signal, (_lesion_id, message) = _next_report(qtbot, assessor)
     assert signal == assessor.refused and "touches the image edge" in message
     lesions.begin_stroke(30.0, erase=True)
     lesions.stroke_to((0.5, 100.5))
