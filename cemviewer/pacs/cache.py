@@ -14,6 +14,7 @@ import re
 import shutil
 import uuid
 from pathlib import Path
+from typing import Self
 
 import pydicom
 from pydicom.dataset import Dataset
@@ -49,7 +50,7 @@ class StudyStaging:
         self.folder = self.target.parent / f".staging-{study_uid}-{uuid.uuid4().hex[:8]}"
         self.count = 0
 
-    def __enter__(self) -> StudyStaging:
+    def __enter__(self) -> Self:
         try:
             self.folder.mkdir(parents=True)
         except OSError as error:

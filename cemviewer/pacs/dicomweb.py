@@ -69,7 +69,7 @@ class DicomwebConnection:
         self.client.set_http_retry_params(retry=False)
 
     def close(self) -> None:
-        self.client._session.close()  # noqa: SLF001 - the session we gave it
+        self.client._session.close()
 
     def echo(self) -> str:
         with self._translated("a test search"):
@@ -149,7 +149,7 @@ def _malformed(name: str, what: str, error: Exception) -> PacsError:
 
 def _dataset(answer: dict) -> Dataset:
     if not isinstance(answer, dict):
-        raise ValueError(f"a search result that is not a DICOM JSON object: {str(answer)[:60]}")
+        raise TypeError(f"a search result that is not a DICOM JSON object: {str(answer)[:60]}")
     return Dataset.from_json(answer)
 
 

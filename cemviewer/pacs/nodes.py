@@ -79,12 +79,12 @@ class PacsNode:
         if unknown:
             raise ValueError(f"unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
         if not isinstance(values.get("name"), str):
-            raise ValueError("a node without a name")
+            raise TypeError("a node without a name")
         node = cls(**values)
         if not isinstance(node.port, int):
-            raise ValueError(f"{node.name}: port must be a whole number")
+            raise TypeError(f"{node.name}: port must be a whole number")
         if not all(isinstance(t, int | float) for t in (node.connect_timeout_s, node.read_timeout_s)):
-            raise ValueError(f"{node.name}: timeouts must be numbers of seconds")
+            raise TypeError(f"{node.name}: timeouts must be numbers of seconds")
         return node
 
 
@@ -135,7 +135,7 @@ def load_config(path: Path | None = None) -> PacsConfig:
     try:
         data = json.loads(text)
         if not isinstance(data, dict) or not isinstance(data.get("nodes", []), list):
-            raise ValueError('expected {"nodes": [...], "default": "..."}')
+            raise TypeError('expected {"nodes": [...], "default": "..."}')
         nodes = [PacsNode.from_dict(item) if isinstance(item, dict) else _not_a_node(item)
                  for item in data.get("nodes", [])]
         return PacsConfig(nodes, str(data.get("default", "")))

@@ -9,7 +9,14 @@ from datetime import date
 import pytest
 
 from cemviewer.pacs.errors import PacsError
-from cemviewer.pacs.nodes import DIMSE, PacsConfig, PacsNode, config_path, load_config, save_config
+from cemviewer.pacs.nodes import (
+    DIMSE,
+    PacsConfig,
+    PacsNode,
+    config_path,
+    load_config,
+    save_config,
+)
 from cemviewer.pacs.query import StudyQuery
 
 

@@ -16,11 +16,10 @@ from cemviewer.pacs.cache import study_folder
 from cemviewer.pacs.client import retrieve, search, store
 from cemviewer.pacs.errors import PacsCancelled, PacsError
 from cemviewer.pacs.query import StudyQuery
-from cemviewer.study.loader import scan_path
 from cemviewer.study.pixels import load_image
 from tests.annotations.study_helpers import full_masks, only_study, truth_records
 
-PROTOCOLS = ["dicomweb_node"]
+PROTOCOLS = ["dicomweb_node", "dimse_node"]
 
 
 @pytest.fixture(params=PROTOCOLS)

@@ -11,10 +11,10 @@ import pytest
 
 from cemviewer.pacs.client import check_connection, retrieve, search, store
 from cemviewer.pacs.errors import PacsError
-from cemviewer.pacs.nodes import DICOMWEB, PacsNode
+from cemviewer.pacs.nodes import DICOMWEB, DIMSE, PacsNode
 from cemviewer.pacs.query import StudyQuery
 from tests.pacs.bad_servers import http_server, silent_server
-from tests.pacs.orthanc import free_port
+from tests.pacs.orthanc import ORTHANC_AET, free_port
 
 UID = "1.2.826.0.1.3680043.8.498.1"
 
@@ -54,9 +54,9 @@ def test_a_server_that_never_answers_times_out_with_the_timeout_named(private_fo
     (404, "HTTP 404 Not Found to the study search: check the DICOMweb URL"),
 ])
 def test_an_http_error_says_the_status_and_what_to_check(status, words):
-    with http_server(status, b"<html>oops</html>", "text/html") as port:
-        with pytest.raises(PacsError, match=f"PACS “Ward PACS” answered {words}"):
-            search(web_node(port), StudyQuery())
+    with (http_server(status, b"<html>oops</html>", "text/html") as port,
+          pytest.raises(PacsError, match=f"PACS “Ward PACS” answered {words}")):
+        search(web_node(port), StudyQuery())
 
 
 def test_a_server_answering_500_to_a_store_or_a_retrieval(synthetic_study, private_folders):
@@ -75,19 +75,19 @@ def test_a_server_answering_500_to_a_store_or_a_retrieval(synthetic_study, priva
     (json.dumps([{"00100020": {"vr": "LO", "Value": ["P1"]}}]).encode(), "application/dicom+json"),  # no UID
 ])
 def test_a_malformed_search_answer_is_called_not_dicomweb(body, content_type):
-    with http_server(200, body, content_type) as port:
-        with pytest.raises(PacsError, match="answered the study search with something that is not valid DICOMweb"):
-            search(web_node(port), StudyQuery())
+    with (http_server(200, body, content_type) as port,
+          pytest.raises(PacsError, match="answered the study search with something that is not valid DICOMweb")):
+        search(web_node(port), StudyQuery())
 
 
 @pytest.mark.filterwarnings("ignore:message sent by origin server:UserWarning")
 def test_a_malformed_retrieval_leaves_nothing_in_the_cache(private_folders):
     instances = json.dumps([{"00080018": {"vr": "UI", "Value": ["1.2.3"]}}]).encode()
 
-    with http_server(200, instances, "application/dicom+json") as port:
-        # The instance list parses, the study itself is that same JSON, which is no multipart DICOM body.
-        with pytest.raises(PacsError, match=f"answered study {UID} with something that is not valid DICOMweb"):
-            retrieve(web_node(port), UID)
+    # The instance list parses; the study itself comes as that same JSON, which is no multipart DICOM body.
+    with (http_server(200, instances, "application/dicom+json") as port,
+          pytest.raises(PacsError, match=f"answered study {UID} with something that is not valid DICOMweb")):
+        retrieve(web_node(port), UID)
     assert_cache_empty(private_folders[1])
 
 
@@ -109,3 +109,32 @@ def test_a_node_not_set_up_is_refused_before_the_network(private_folders):
         search(web_node(1), StudyQuery(date_from=date(2024, 2, 1), date_to=date(2024, 1, 1)))
     with pytest.raises(PacsError, match="is not a Study Instance UID"):
         retrieve(web_node(1), "../../etc")
+
+
+def dimse_node(port: int, read_timeout_s: float = 30, calling_ae: str = "CEMVIEWERTEST") -> PacsNode:
+    return PacsNode("Ward PACS", protocol=DIMSE, host="127.0.0.1", port=port, called_ae=ORTHANC_AET,
+                    calling_ae=calling_ae, connect_timeout_s=2, read_timeout_s=read_timeout_s)
+
+
+def test_dimse_to_a_port_nobody_listens_on_says_connection_refused(private_folders):
+    node = dimse_node(free_port())
+    for call in (lambda: search(node, StudyQuery()), lambda: retrieve(node, UID), lambda: check_connection(node)):
+        with pytest.raises(PacsError, match=rf"Cannot connect to PACS “Ward PACS” at {node.address}: "
+                                            "connection refused; check that the server is running"):
+            call()
+    assert_cache_empty(private_folders[1])
+
+
+def test_dimse_to_a_server_that_never_answers_times_out(private_folders):
+    with (silent_server() as port,
+          pytest.raises(PacsError, match=r"did not accept the association for the study search within 0\.5 s")):
+        search(dimse_node(port, read_timeout_s=0.5), StudyQuery())
+    assert_cache_empty(private_folders[1])
+
+
+def test_dimse_from_an_ae_title_the_archive_does_not_know_is_refused_with_advice(orthanc):
+    node = dimse_node(orthanc.dicom_port, calling_ae="STRANGER")
+    with pytest.raises(PacsError, match=r"refused the association for a C-ECHO: check the AE titles \(ours: "
+                                        "STRANGER, the archive's: ORTHANCTEST\\) and that the archive knows ours"):
+        check_connection(node)
+    assert "answers C-ECHO" in check_connection(dimse_node(orthanc.dicom_port))
