@@ -37,7 +37,6 @@ CLASS_NAMES = {"firstorder": "First order", "shape2D": "Shape", "glcm": "GLCM", 
                "gldm": "GLDM", "ngtdm": "NGTDM"}
 COLUMNS = ("Feature", "LE", "Rec")
 COLUMN_TIPS = ("The pyradiomics feature (hover a row for its full name)", "Low-energy image", "Recombined image")
-MIN_WIDTH = 330  # feature names and both values readable without eliding
 EXPORT_HEADER = ("feature", "low_energy", "recombined")
 
 
@@ -237,8 +236,7 @@ class AssessmentPanel(QWidget):
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setStyleSheet(f"color: {theme.ACCENT};")
-        chart_title = QLabel("Largest contributions to the radiomics score (TreeSHAP log-odds: red → malignant, "
-                             "blue → benign)")
+        chart_title = QLabel("What drives the radiomics score (TreeSHAP log-odds): red → malignant, blue → benign")
         chart_title.setWordWrap(True)
         chart_title.setStyleSheet(f"color: {theme.DIM_TEXT};")
         self.chart = ContributionChart()
@@ -282,7 +280,6 @@ class AssessmentPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.status)
         layout.addWidget(self.results, stretch=1)
-        self.setMinimumWidth(MIN_WIDTH)
         self.show_message(NO_LESION_TEXT)
 
     def follow(self, assessor: RoiAssessor) -> None:
