@@ -25,17 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from cemviewer.ai.classifier import MalignancyClassifier
-from cemviewer.ai.pipeline import (
-    CLASSIFIER_FILE,
-    DEVICE_ENV,
-    ModelLoadError,
-    default_models_dir,
-)
+from cemviewer.ai.model_files import CLASSIFIER_FILE, DEVICE_ENV, ModelLoadError, default_models_dir
 from cemviewer.editing.lesion_set import LesionSet, Update
 from cemviewer.editing.mask_ops import Box, box_slices
 from cemviewer.fusion.assess import LesionAssessment, assess_lesion, dense_bright
@@ -43,6 +38,9 @@ from cemviewer.fusion.model import MODEL_FILE, RadiomicsModel
 from cemviewer.radiomics import RadiomicsError
 from cemviewer.services.study_loader import report_from_worker
 from cemviewer.study.model import MammoImage
+
+if TYPE_CHECKING:
+    from cemviewer.ai.classifier import MalignancyClassifier
 
 DEBOUNCE_MS = 200  # after the last edit: strokes in quick succession make one run
 NO_LESION_TEXT = "Select or draw a lesion to see its assessment"
@@ -99,6 +97,9 @@ class _ModelRegistry:
                 radiomics = RadiomicsModel.load(folder / MODEL_FILE)
                 try:
                     device = os.environ.get(DEVICE_ENV) or None
+                    # Imported here, in the worker: torch would cost the viewer 1.3 s and ~600 MB at start-up.
+                    from cemviewer.ai.classifier import MalignancyClassifier
+
                     classifier, problem = MalignancyClassifier.load(folder / CLASSIFIER_FILE, device), ""
                 except ModelLoadError as error:
                     classifier = None
@@ -116,6 +117,8 @@ def assess_job(job: _Job) -> RoiAssessment:
     # One crop through a small network: more OpenMP threads buy nothing, and their spinning took the CPU from
     # radiomics and the UI (edit to panel 0.6 -> 0.35 s on 2 cores). Set in this worker thread; the lesion
     # analyser's worker sets its own before each view.
+    import torch  # loaded with the classifier; see _ModelRegistry.get
+
     if torch.get_num_threads() != 1:
         torch.set_num_threads(1)
     mask = np.zeros(job.shape, bool)  # untouched pages cost nothing: only the box's rows are committed
