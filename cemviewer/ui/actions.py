@@ -23,6 +23,8 @@ FILE_PRESET_KEYS = 3
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open", "File", "Open study…", ("Ctrl+O",)),
     ActionSpec("open_demo", "File", "Open demo study"),
+    ActionSpec("open_pacs", "File", "Open from PACS…", ("Ctrl+Shift+O",)),
+    ActionSpec("send_to_pacs", "File", "Send annotations to PACS"),
     # File ▸ Export: every format the open study's lesions and findings can be written in (handlers: export_*).
     ActionSpec("export_seg", "Export", "DICOM SEG…"),
     ActionSpec("export_png", "Export", "PNG masks…"),

@@ -41,6 +41,7 @@ from cemviewer.ui.info_panel import InfoPanel, study_title
 from cemviewer.ui.lesion_panel import LesionPanel
 from cemviewer.ui.message_bar import MessageBar
 from cemviewer.ui.overview import ViewOverview
+from cemviewer.ui.pacs_menu import PacsMenu
 from cemviewer.ui.pair_view import LOW_ENERGY_TITLE, RECOMBINED_TITLE, PairView, PaneContent
 from cemviewer.ui.preferences import apply_preferences, autosave_folder, read_preferences
 from cemviewer.ui.preferences_dialog import PreferencesDialog
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         # Ground truth in and out: a study's SEGs opened as lesions, File ▸ Export.
         self.annotation_io = AnnotationIO(self.editor, self.message_bar, self.settings,
                                           lambda text: self.statusBar().showMessage(text, 8000), self)
+        self.pacs = PacsMenu(self)  # File ▸ Open from PACS…, Send annotations to PACS
         self.actions_by_key = self._build_actions()
         self.recent_menu = QMenu("Recent studies", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -208,6 +210,7 @@ class MainWindow(QMainWindow):
         handlers.update({f"view_{name}": partial(self.select_view, name) for name in HANGING_ORDER})
         handlers.update({f"preset_{n}": partial(self.apply_preset, n - 1) for n in range(1, FILE_PRESET_KEYS + 1)})
         handlers.update(self.annotation_io.handlers())
+        handlers.update(self.pacs.handlers())
         handlers.update(self.editor.handlers(), escape=lambda: self.editor.escape() or self.cancel_analysis())
         return handlers
 
@@ -554,6 +557,7 @@ class MainWindow(QMainWindow):
         self.loader.shutdown()
         self.analyser.shutdown()
         self.assessor.shutdown()
+        self.pacs.shutdown()
         super().closeEvent(event)
 
 

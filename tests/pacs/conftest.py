@@ -8,7 +8,11 @@ import pytest
 
 from cemviewer.pacs.cache import CACHE_ENV
 from cemviewer.pacs.nodes import CONFIG_ENV
-from tests.pacs.orthanc import dicomweb_node, dimse_node, orthanc  # noqa: F401 - fixtures
+from tests.pacs.orthanc import (  # noqa: F401 - fixtures
+    dicomweb_node_fixture,
+    dimse_node_fixture,
+    orthanc_fixture,
+)
 
 
 @pytest.fixture(autouse=True)

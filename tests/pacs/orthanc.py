@@ -4,7 +4,7 @@ It needs no system service: the Debian packages orthanc and orthanc-dicomweb (`m
 binary and the plugin, and Orthanc runs as any user, root included.
 
 Fixtures: `orthanc` (the running server), `dicomweb_node` and `dimse_node` (PacsNode of the application for it).
-Import them into a test module or conftest to use them.
+Import them (their functions are *_fixture) into a test module or conftest to use them.
 """
 
 from __future__ import annotations
@@ -121,20 +121,20 @@ def stop_orthanc(server: OrthancServer) -> None:
         server.process.wait()
 
 
-@pytest.fixture
-def orthanc(tmp_path) -> OrthancServer:
+@pytest.fixture(name="orthanc")
+def orthanc_fixture(tmp_path) -> OrthancServer:
     server = start_orthanc(tmp_path / "orthanc")
     yield server
     stop_orthanc(server)
 
 
-@pytest.fixture
-def dicomweb_node(orthanc) -> PacsNode:
+@pytest.fixture(name="dicomweb_node")
+def dicomweb_node_fixture(orthanc) -> PacsNode:
     return PacsNode("Test Orthanc", protocol=DICOMWEB, dicomweb_url=orthanc.dicomweb_url,
                     connect_timeout_s=5, read_timeout_s=30)
 
 
-@pytest.fixture
-def dimse_node(orthanc) -> PacsNode:
+@pytest.fixture(name="dimse_node")
+def dimse_node_fixture(orthanc) -> PacsNode:
     return PacsNode("Test Orthanc (DIMSE)", protocol=DIMSE, host="127.0.0.1", port=orthanc.dicom_port,
                     called_ae=ORTHANC_AET, calling_ae=OUR_AET, connect_timeout_s=5, read_timeout_s=30)
