@@ -206,6 +206,7 @@ class PacsDialog(QDialog):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COLUMNS.index("Study date"), Qt.SortOrder.DescendingOrder)  # newest first
         if studies:
             self.table.selectRow(0)
         self._update_buttons()

@@ -45,11 +45,15 @@ class PacsMenu(QObject):
     def show_dialog(self) -> PacsDialog:
         if self.dialog is None:
             self.dialog = PacsDialog(self.window)
-            self.dialog.studyRetrieved.connect(lambda folder: self.window.open_paths([folder]))
+            self.dialog.studyRetrieved.connect(self._open_retrieved)
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
         return self.dialog
+
+    def _open_retrieved(self, folder: Path) -> None:
+        self.dialog.hide()  # out of the way of the images; File ▸ Open from PACS… brings it back as it was
+        self.window.open_paths([folder])
 
     def send_annotations(self) -> None:
         """Store the open study's lesions (pending AI proposals left out, as in File ▸ Export) as DICOM SEG."""

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -86,32 +85,24 @@ class PacsSettingsWidget(QWidget):
             field.setMaxLength(16)
         self.connect_timeout, self.read_timeout = _seconds(0.1, 120), _seconds(0.1, 600)
 
-        web = QWidget()
-        web_form = QFormLayout(web)
-        web_form.addRow("DICOMweb URL", self.url)
-        web_form.addRow("User name", self.username)
-        web_form.addRow("Password", self.password)
-        dimse = QWidget()
-        dimse_form = QFormLayout(dimse)
-        dimse_form.addRow("Host", self.host)
-        dimse_form.addRow("Port", self.port)
-        dimse_form.addRow("Archive AE title", self.called_ae)
-        dimse_form.addRow("Our AE title", self.calling_ae)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(web)
-        self.pages.addWidget(dimse)
-        self.protocol.currentIndexChanged.connect(self.pages.setCurrentIndex)
-
-        form = QFormLayout()
-        form.addRow("Name", self.name)
-        form.addRow("Protocol", self.protocol)
         timeouts = QHBoxLayout()
         timeouts.addWidget(QLabel("connect"))
         timeouts.addWidget(self.connect_timeout)
         timeouts.addWidget(QLabel("answer"))
         timeouts.addWidget(self.read_timeout)
         timeouts.addStretch(1)
-        form.addRow("Timeouts", timeouts)
+        self.form = QFormLayout()
+        self.form.addRow("Name", self.name)
+        self.form.addRow("Protocol", self.protocol)
+        # One form, the other protocol's rows hidden, so that every label lines up.
+        self._rows = {DICOMWEB: (self.url, self.username, self.password),
+                      DIMSE: (self.host, self.port, self.called_ae, self.calling_ae)}
+        for label, field in zip(("DICOMweb URL", "User name", "Password", "Host", "Port", "Archive AE title",
+                                 "Our AE title"), (*self._rows[DICOMWEB], *self._rows[DIMSE]), strict=True):
+            self.form.addRow(label, field)
+        self.form.addRow("Timeouts", timeouts)
+        self.protocol.currentIndexChanged.connect(self._show_protocol_rows)
+        self._show_protocol_rows()
 
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test_connection)
@@ -123,8 +114,7 @@ class PacsSettingsWidget(QWidget):
 
         column = QVBoxLayout(self)
         column.addLayout(top)
-        column.addLayout(form)
-        column.addWidget(self.pages)
+        column.addLayout(self.form)
         column.addLayout(bottom)
         column.addWidget(where)
         column.addStretch(1)
@@ -237,6 +227,11 @@ class PacsSettingsWidget(QWidget):
             self._fill_nodes(self._shown)
             return
         self._fill_nodes(wanted)
+
+    def _show_protocol_rows(self) -> None:
+        for protocol, fields in self._rows.items():
+            for field in fields:
+                self.form.setRowVisible(field, protocol == self.protocol.currentData())
 
     def _say(self, text: str, style: str) -> None:
         self.status.setStyleSheet(style)

@@ -18,6 +18,7 @@ from cemviewer.pacs.cache import CACHE_ENV, study_folder
 from cemviewer.pacs.client import retrieve, search, store
 from cemviewer.pacs.nodes import (
     CONFIG_ENV,
+    DIMSE,
     PacsConfig,
     PacsNode,
     load_config,
@@ -27,7 +28,13 @@ from cemviewer.pacs.query import StudyQuery
 from cemviewer.ui.pacs_settings import PacsSettingsDialog
 from tests.annotations.study_helpers import only_study, truth_records
 from tests.pacs.bad_servers import silent_server
-from tests.pacs.orthanc import dicomweb_node_fixture, free_port, orthanc_fixture  # noqa: F401 - fixtures
+from tests.pacs.orthanc import (  # noqa: F401 - fixtures
+    ORTHANC_AET,
+    OUR_AET,
+    dicomweb_node_fixture,
+    free_port,
+    orthanc_fixture,
+)
 from tests.ui.conftest import LOAD_TIMEOUT_MS
 
 PACS_TIMEOUT_MS = 30_000
@@ -93,7 +100,8 @@ def test_search_lists_the_study_and_retrieve_opens_it_in_the_window(qtbot, windo
     assert window.scan.root == study_folder(original.study_uid)
     assert {ref.sop_instance_uid for ref in window.loaded} == {ref.sop_instance_uid for ref in original.images()}
     assert not window.failed and window.view_name == original.views[0].name
-    assert dialog.status.text().startswith("Retrieved into")
+    assert dialog.status.text().startswith("Retrieved into") and not dialog.isVisible()
+    assert window.pacs.show_dialog() is dialog and dialog.table.rowCount() == 1  # back as it was left
 
 
 def test_a_pacs_that_is_down_or_silent_is_explained_cancelled_and_the_viewer_goes_on(qtbot, window, open_study,
@@ -177,3 +185,15 @@ def test_the_settings_dialog_tests_a_node_and_saves_it(qtbot, orthanc):
     assert form.save()
     assert load_config() == PacsConfig([PacsNode("Orthanc", dicomweb_url=orthanc.dicomweb_url, read_timeout_s=12)],
                                        "Orthanc")
+
+    # The same node over DIMSE: its own fields replace the URL's, and C-ECHO tests it.
+    form.protocol.setCurrentIndex(form.protocol.findData(DIMSE))
+    assert form.host.isVisibleTo(dialog) and not form.url.isVisibleTo(dialog)
+    form.host.setText("127.0.0.1")
+    form.port.setValue(orthanc.dicom_port)
+    form.called_ae.setText(ORTHANC_AET)
+    form.calling_ae.setText(OUR_AET)
+    with qtbot.waitSignal(form.worker.tested, timeout=PACS_TIMEOUT_MS):
+        qtbot.mouseClick(form.test_button, Qt.MouseButton.LeftButton)
+    assert form.status.text() == f"Orthanc answers C-ECHO at {ORTHANC_AET}@127.0.0.1:{orthanc.dicom_port}"
+    assert form.save() and load_config().node().protocol == DIMSE
