@@ -249,6 +249,13 @@ class PacsDialog(QDialog):
         self.status.setStyleSheet(f"color: {theme.ERROR};" if error else "")
         self.status.setText(text)
 
+    def reject(self) -> None:
+        """Esc cancels the request under way, and closes the dialog only when there is none."""
+        if self.worker.busy:
+            self.worker.cancel()
+        else:
+            super().reject()
+
     def closeEvent(self, event) -> None:
         self.worker.cancel()
         super().closeEvent(event)

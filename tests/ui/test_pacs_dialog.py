@@ -122,6 +122,10 @@ def test_a_pacs_that_is_down_or_silent_is_explained_cancelled_and_the_viewer_goe
         with qtbot.waitSignal(dialog.worker.cancelled, timeout=1000):
             qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
         assert dialog.status.text() == "Cancelled." and dialog.search_button.isEnabled()
+        qtbot.mouseClick(dialog.search_button, Qt.MouseButton.LeftButton)
+        with qtbot.waitSignal(dialog.worker.cancelled, timeout=1000):
+            qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Esc cancels first, and leaves the dialog open
+        assert dialog.isVisible() and not dialog.worker.busy
         search_for(qtbot, dialog, patient_id="X")  # waits out the silence: the timeout is the message
         assert "did not answer the study search within 2 s" in dialog.status.text()
     # The open study was never touched, and the window still answers.
