@@ -1,5 +1,5 @@
-"""`cemviewer export STUDY_PATH --out DIR [--masks DIR] [--format seg,png,csv,json]`: a study's lesions as ground
-truth files (see cemviewer.annotations.export).
+"""`cemviewer export STUDY_PATH --out DIR [--masks DIR] [--format seg,png,csv,json,html,sr]`: a study's lesions as
+ground truth files, and on request as reports (see cemviewer.annotations.export).
 
 The lesions come from --masks, one PNG per image file stem as `cemviewer analyze --masks` reads them (so a
 synthetic study's masks/ folder becomes DICOM SEG; an image without a mask file has no lesion), else from the
@@ -17,14 +17,15 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from cemviewer.annotations.export import FORMATS
+    from cemviewer.annotations.export import FORMATS, GROUND_TRUTH_FORMATS
 
     parser.add_argument("study", type=Path, help="study folder, DICOMDIR or DICOM file")
     parser.add_argument("--out", type=Path, required=True, help="folder to write into (made if needed)")
     parser.add_argument("--masks", type=Path, default=None,
                         help="folder of lesion masks, <image file stem>.png (default: the study's DICOM SEG files)")
-    parser.add_argument("--format", default=",".join(FORMATS),
-                        help=f"comma-separated formats to write, of {','.join(FORMATS)} (default: all)")
+    parser.add_argument("--format", default=",".join(GROUND_TRUTH_FORMATS),
+                        help=f"comma-separated formats to write, of {','.join(FORMATS)} (default: "
+                             f"{','.join(GROUND_TRUTH_FORMATS)}; html and sr are reports, which run the models)")
 
 
 def run(args: argparse.Namespace) -> int:

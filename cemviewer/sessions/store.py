@@ -20,9 +20,9 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +78,7 @@ class SessionStore:
     def save(self, study_uid: str, views: Mapping[str, ViewSession], saved_at: datetime | None = None) -> Path:
         """Write the session of `study_uid` (views by name). Raises SessionStoreError when the store cannot be
         written (unwritable folder, full disk); the previous session file then stays whole."""
-        saved_at = saved_at or datetime.now(timezone.utc)
+        saved_at = saved_at or datetime.now(UTC)
         arrays, lesions, shapes = {}, [], {}
         for view_name, view in views.items():
             shapes[view_name] = {"shape": [int(view.shape[0]), int(view.shape[1])],

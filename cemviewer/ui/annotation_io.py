@@ -20,6 +20,8 @@ from cemviewer.annotations.records import by_view, restore, study_records
 from cemviewer.annotations.seg_reader import import_segmentations
 from cemviewer.annotations.stored_grid import StoredGrid
 from cemviewer.editing.lesion_set import PROPOSAL, LesionSet
+from cemviewer.reports.export import HTML_NAME
+from cemviewer.reports.sr_writer import SR_FILE_NAME
 from cemviewer.study.model import Study
 from cemviewer.ui.edit_session import EditSession
 from cemviewer.ui.message_bar import MessageBar
@@ -30,6 +32,8 @@ EXPORTS = {
     "export_seg": (("seg",), "Export the lesions as DICOM SEG into a folder"),
     "export_png": (("png",), "Export the lesions as PNG masks into a folder"),
     "export_table": (("csv", "json"), "Export the lesion table (CSV and JSON) into a folder"),
+    "export_html": (("html",), "Write the HTML report of the lesions into a folder"),
+    "export_sr": (("sr",), "Write the DICOM SR (with the DICOM SEG it references) into a folder"),
 }
 
 
@@ -111,7 +115,7 @@ class AnnotationIO(QObject):
             self.message_bar.show_error(note)
         left_out = f"; {pending} AI proposal{'s' if pending != 1 else ''} not accepted left out" if pending else ""
         what = {"seg": "DICOM SEG", "png": f"PNG masks in {MASKS_FOLDER}/",
-                "csv": CSV_NAME, "json": JSON_NAME}
+                "csv": CSV_NAME, "json": JSON_NAME, "html": HTML_NAME, "sr": f"{SR_FILE_NAME} and its DICOM SEG"}
         self.show_status(f"Exported {len(records)} lesion{'s' if len(records) != 1 else ''} as "
                          f"{', '.join(what[name] for name in formats)} to {folder}{left_out}")
         return result.written

@@ -4,14 +4,19 @@ that cannot be written or a damaged file says so."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
-from cemviewer.editing.lesion_set import ACCEPTED, BENIGN, MALIGNANT, LesionSet
+from cemviewer.editing.lesion_set import BENIGN, MALIGNANT, LesionSet
 from cemviewer.sessions.snapshot import restored_set, study_session, touched
-from cemviewer.sessions.store import STORE_ENV, SessionStore, SessionStoreError, default_folder
+from cemviewer.sessions.store import (
+    STORE_ENV,
+    SessionStore,
+    SessionStoreError,
+    default_folder,
+)
 
 UID = "1.2.826.0.1.3680043.8.498.12345"
 SHAPE = (3062, 2394)  # a full-size mammogram
@@ -63,7 +68,7 @@ def test_a_session_comes_back_pixel_exact_with_every_attribute(tmp_path):
     sets = _edited_sets()
     session = study_session(sets, kept=set())
     assert set(session) == {"RCC", "LCC", "RMLO"}  # LCC is empty but was worked on
-    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     path = SessionStore(tmp_path / "store").save(UID, session, saved_at=moment)
     assert path.parent == tmp_path / "store" and path.name == f"{UID}.npz"
     assert os.listdir(path.parent) == [path.name]  # no temporary file left behind
