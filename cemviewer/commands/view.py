@@ -10,6 +10,7 @@ or 1 with the reason (2 when it took longer than SMOKE_TEST_SECONDS).
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
 
 SMOKE_TEST = "--smoke-test"
@@ -47,11 +48,14 @@ def run_smoke_test() -> int:
 
     from cemviewer.services.inference import FINISHED
     from cemviewer.ui.main_window import MainWindow
+    from cemviewer.ui.preferences import AUTOSAVE_KEY
 
     app = _application()
     scratch = QTemporaryDir()
-    # Settings of its own: the check neither reads nor changes the user's recent studies and preferences.
-    window = MainWindow(QSettings(scratch.filePath("settings.ini"), QSettings.Format.IniFormat))
+    # Settings of its own: the check neither reads nor changes the user's recent studies, preferences and autosave.
+    settings = QSettings(scratch.filePath("settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue(AUTOSAVE_KEY, scratch.filePath("autosave"))
+    window = MainWindow(settings)
     outcome: list[str] = []
 
     def finish(problem: str | None, code: int) -> None:
@@ -68,6 +72,9 @@ def run_smoke_test() -> int:
         elif window.analyser.state == FINISHED and len(window.analyses) == len(study.views):
             finish(None, 0)
 
+    # An exception in a slot would otherwise leave the window waiting for a study that never comes.
+    sys.excepthook = lambda kind, error, trace: finish(
+        "".join(traceback.format_exception(kind, error, trace)).rstrip(), 1)
     window.loader.idle.connect(check)
     window.analyser.finished.connect(check)
     window.loader.openFailed.connect(lambda message: finish(f"the demo study did not open: {message}", 1))
