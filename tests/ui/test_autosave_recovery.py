@@ -188,3 +188,50 @@ def test_without_the_environment_the_preferences_folder_is_the_store(qtbot, wind
     with qtbot.waitSignal(window.autosave.saved, timeout=30_000) as saved:
         _paint(qtbot, window, [(100.5, 200.5), (200.5, 200.5)])
     assert Path(saved.args[0]).parent == tmp_path / "chosen"
+
+
+def _second_window(qtbot, settings):
+    from cemviewer.ui.main_window import MainWindow
+
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_a_seg_written_after_the_autosave_wins_and_the_status_says_so(qtbot, window, settings, open_study,
+                                                                      synthetic_study, session_store, no_ai,
+                                                                      tmp_path):
+    from cemviewer.annotations.mask_files import read_png_masks
+    from cemviewer.annotations.seg_writer import write_segmentations
+
+    study_folder = Path(shutil.copytree(synthetic_study, tmp_path / "study"))
+    open_study(window, study_folder)
+    qtbot.waitUntil(lambda: window.editor.lesions is not None)
+    window.editor.tools.set_tool(BRUSH)
+    _paint(qtbot, window, [(100.5, 200.5), (200.5, 200.5)])
+    study = window.study
+    window.close()
+    assert SessionStore(session_store).load(study.study_uid).lesion_count == 1
+    records, _ = read_png_masks(study, study_folder / "masks")
+    time.sleep(0.01)  # the SEG's modification time must come after the session's save time
+    write_segmentations(study, records, study_folder / "DICOM")
+
+    reopened = _second_window(qtbot, settings)
+    open_study(reopened, study_folder)
+    assert reopened.autosave_status.text().startswith("Autosave of ")
+    assert "not restored: SEG_RCC.dcm is newer" in reopened.autosave_status.text()
+    assert len(reopened.editor.sets["RCC"].lesions) == 2  # the SEG's two lesions, not the one painted
+    reopened.close()
+
+
+def test_a_damaged_autosave_is_reported_and_the_study_opens(qtbot, window, open_study, synthetic_study,
+                                                            session_store, no_ai):
+    from cemviewer.study.loader import scan_path
+
+    [study] = scan_path(synthetic_study).studies
+    session_store.mkdir(parents=True, exist_ok=True)
+    SessionStore(session_store).path(study.study_uid).write_bytes(b"not a session")
+    open_study(window, synthetic_study)
+    assert any("is damaged and was not restored" in message for message in window.message_bar.messages)
+    assert window.editor.lesions is not None and not window.editor.lesions.lesions
