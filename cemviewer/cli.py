@@ -15,6 +15,7 @@ COMMANDS = {
     "predict-masks": ("predict_masks", "write lesion masks and lesion JSON for every image of an index CSV"),
     "analyze": ("analyze", "assess every lesion of a study (radiomics, DL and fused malignancy) into a JSON report"),
     "export": ("export", "write a study's lesions (from its SEG or PNG masks) as DICOM SEG, PNG masks, CSV and JSON"),
+    "pacs": ("pacs", "search, retrieve, store and test the configured PACS (DICOMweb or DIMSE)"),
 }
 
 
