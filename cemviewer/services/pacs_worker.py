@@ -1,4 +1,5 @@
-"""PACS calls (cemviewer.pacs.client) off the UI thread: one request at a time, with progress and cancel.
+"""PACS calls (cemviewer.pacs.client) off the UI thread: one request at a time, with progress and cancel; and the
+open study's annotations written (DICOM SEG, and the DICOM SR that references it) and stored, in one request.
 
 A new request or cancel() makes the request under way stale: a retrieval stops at its next instance and leaves
 nothing in the cache; a search or store cannot be interrupted mid-request, so it runs on until its answer or its
@@ -10,15 +11,44 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from cemviewer.annotations.export import export_study
+from cemviewer.annotations.output import ExportError
+from cemviewer.annotations.records import LesionRecord
+from cemviewer.annotations.seg_writer import write_segmentations
 from cemviewer.pacs import client
 from cemviewer.pacs.errors import PacsCancelled, PacsError
 from cemviewer.pacs.nodes import PacsNode
 from cemviewer.pacs.query import StudyQuery
+from cemviewer.reports.sr_writer import SR_FILE_NAME
 from cemviewer.services.study_loader import report_from_worker
+from cemviewer.study.model import Study
+
+
+@dataclass(frozen=True)
+class SentAnnotations:
+    segmentations: int  # DICOM SEG objects stored (one per view with lesions)
+    reports: int  # DICOM SR objects stored (0 when the lesions could not be assessed)
+    notes: tuple[str, ...] = ()  # what the user should know, e.g. why there is no SR
+
+
+def write_and_store(node: PacsNode, study: Study, records: list[LesionRecord], folder: Path) -> SentAnnotations:
+    """Write the lesions into `folder` as DICOM SEG and, with the models to assess them, the TID 1500 DICOM SR
+    that references the SEG; store them all on `node`. ExportError when not even the SEG can be written."""
+    notes = []
+    try:
+        export = export_study(study, records, folder, ("seg", "sr"))
+        written, notes = export.written, [note for note in export.notes if "DICOM SEG written" not in note]
+    except ExportError as error:  # typically no models: the SEG alone still carries every lesion
+        written = write_segmentations(study, records, folder)
+        notes.append(f"sent without a DICOM SR ({error})")
+    client.store(node, written)
+    reports = sum(path.name == SR_FILE_NAME for path in written)
+    return SentAnnotations(len(written) - reports, reports, tuple(notes))
 
 
 class PacsWorker(QObject):
@@ -27,6 +57,7 @@ class PacsWorker(QObject):
     searched = Signal(object)  # list[StudySummary]
     retrieved = Signal(object)  # Path: the study's cache folder
     stored = Signal(int)  # objects stored
+    sent = Signal(object)  # SentAnnotations
     tested = Signal(str)  # what the node answered
     failed = Signal(str)  # the PacsError's message
     cancelled = Signal()
@@ -57,6 +88,11 @@ class PacsWorker(QObject):
     def store(self, node: PacsNode, paths: list[Path]) -> None:
         self._start(f"Sending {len(paths)} object{'s' if len(paths) != 1 else ''} to {node.name}…", "stored",
                     lambda progress, stop: client.store(node, paths))
+
+    def send_annotations(self, node: PacsNode, study: Study, records: list[LesionRecord], folder: Path) -> None:
+        """write_and_store off the UI thread (assessing the lesions for the SR runs the models: seconds)."""
+        self._start(f"Writing the annotations and sending them to {node.name}…", "sent",
+                    lambda progress, stop: write_and_store(node, study, records, folder))
 
     def test(self, node: PacsNode) -> None:
         self._start(f"Testing {node.name}…", "tested", lambda progress, stop: client.check_connection(node))
@@ -93,6 +129,8 @@ class PacsWorker(QObject):
                 return  # cancel() has told the UI already
             except PacsError as error:
                 report_from_worker(self._error, generation, str(error))
+            except ExportError as error:
+                report_from_worker(self._error, generation, f"The annotations cannot be written: {error}")
             except Exception as error:  # noqa: BLE001 - whatever went wrong, the dialog must learn of it and live on
                 report_from_worker(self._error, generation, f"PACS request failed: {type(error).__name__}: {error}")
             else:

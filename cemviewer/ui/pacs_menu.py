@@ -1,8 +1,10 @@
 """The main window's PACS commands: File ▸ Open from PACS… (the PacsDialog; a retrieved study opens in the window)
-and File ▸ Send annotations to PACS (the open study's lesions as DICOM SEG, stored on the default node).
+and File ▸ Send annotations to PACS (the open study's lesions as DICOM SEG, with the DICOM SR report that
+references it, stored on the default node).
 
-Sending writes the SEGs into a temporary folder and stores them from a worker; a failure leaves the lesions as
-they are (in memory and in the autosave) and says so on the message bar, so the user can fix the node and resend.
+Sending takes the lesions as they are now, then writes and stores them from a worker (the SR's assessment runs the
+models) via a temporary folder; a failure leaves the lesions as they are (in memory and in the autosave) and says
+so on the message bar, so the user can fix the node and resend.
 """
 
 from __future__ import annotations
@@ -14,12 +16,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from cemviewer.annotations.output import ExportError
 from cemviewer.annotations.records import study_records
-from cemviewer.annotations.seg_writer import write_segmentations
 from cemviewer.pacs.errors import PacsError
 from cemviewer.pacs.nodes import load_config
-from cemviewer.services.pacs_worker import PacsWorker
+from cemviewer.services.pacs_worker import PacsWorker, SentAnnotations
 from cemviewer.ui.pacs_dialog import PacsDialog
 
 NO_NODE = "No PACS is set up: add one in File ▸ Open from PACS… ▸ Settings…"
@@ -34,7 +34,7 @@ class PacsMenu(QObject):
         self.sender = PacsWorker(self)
         self._outbox: Path | None = None  # the SEGs being sent
         self._sending_to = ""
-        self.sender.stored.connect(self._on_stored)
+        self.sender.sent.connect(self._on_sent)
         self.sender.failed.connect(self._on_send_failed)
         self.sender.started.connect(self._status)
         self.sender.finished.connect(self._clear_outbox)
@@ -56,7 +56,8 @@ class PacsMenu(QObject):
         self.window.open_paths([folder])
 
     def send_annotations(self) -> None:
-        """Store the open study's lesions (pending AI proposals left out, as in File ▸ Export) as DICOM SEG."""
+        """Store the open study's lesions (pending AI proposals left out, as in File ▸ Export) as DICOM SEG and
+        SR."""
         study = self.window.study
         if study is None:
             self._status("Open a study to send its annotations")
@@ -80,17 +81,16 @@ class PacsMenu(QObject):
             self._status("No lesions to send: draw or accept one first")
             return
         self._outbox = Path(tempfile.mkdtemp(prefix="cemviewer-pacs-"))
-        try:
-            paths = write_segmentations(study, records, self._outbox)
-        except ExportError as error:
-            self._clear_outbox()
-            self.window.message_bar.show_error(f"Annotations not sent: {error}")
-            return
         self._sending_to = node.name
-        self.sender.store(node, paths)
+        self.sender.send_annotations(node, study, records, self._outbox)
 
-    def _on_stored(self, count: int) -> None:
-        self._status(f"Sent {count} DICOM SEG object{'s' if count != 1 else ''} to {self._sending_to}")
+    def _on_sent(self, sent: SentAnnotations) -> None:
+        what = f"{sent.segmentations} DICOM SEG object{'s' if sent.segmentations != 1 else ''}"
+        if sent.reports:
+            what += f" and {sent.reports} DICOM SR"
+        self._status(f"Sent {what} to {self._sending_to}")
+        for note in sent.notes:
+            self.window.message_bar.show_error(note)
 
     def _on_send_failed(self, message: str) -> None:
         self.window.message_bar.show_error(f"Annotations not sent (they are kept here and autosaved): {message}")

@@ -7,10 +7,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import highdicom as hd
 import pydicom
 import pytest
 from PySide6.QtCore import Qt
 
+from cemviewer.ai.pipeline import MODELS_ENV
 from cemviewer.annotations.records import study_records
 from cemviewer.annotations.seg_reader import import_segmentations
 from cemviewer.annotations.seg_writer import write_segmentations
@@ -38,6 +40,7 @@ from tests.pacs.orthanc import (  # noqa: F401 - fixtures
 from tests.ui.conftest import LOAD_TIMEOUT_MS
 
 PACS_TIMEOUT_MS = 30_000
+SEND_TIMEOUT_MS = 180_000  # the SR's assessment runs the models on the CPU first
 
 
 @pytest.fixture(autouse=True)
@@ -134,38 +137,61 @@ def test_a_pacs_that_is_down_or_silent_is_explained_cancelled_and_the_viewer_goe
     assert window.view_name == window.study.views[1].name
 
 
-def test_send_annotations_stores_the_open_studys_lesions_as_seg(qtbot, window, open_study, dicomweb_node,
-                                                                synthetic_study, tmp_path):
-    configure(dicomweb_node)
-    folder = Path(shutil.copytree(synthetic_study, tmp_path / "study"))
-    study = only_study(folder)
-    write_segmentations(study, truth_records(study, folder), tmp_path / "segs")
-    shutil.copytree(tmp_path / "segs", folder / "DICOM" / "SEG")
-    store(dicomweb_node, dicom_files(synthetic_study))
-    open_study(window, folder)
-    shown = study_records(window.editor.sets)
-    assert shown
-
-    with qtbot.waitSignal(window.pacs.sender.stored, timeout=PACS_TIMEOUT_MS):
-        window.actions_by_key["send_to_pacs"].trigger()
-    qtbot.waitUntil(lambda: "Sent 2 DICOM SEG objects to Test Orthanc" in window.statusBar().currentMessage())
-    [found] = search(dicomweb_node, StudyQuery(patient_id=study.patient.patient_id))
-    assert set(found.modalities) == {"MG", "SEG"}
-    retrieved = only_study(retrieve(dicomweb_node, study.study_uid))
-    assert all(pydicom.dcmread(path).Manufacturer == "cemviewer" for path in retrieved.segmentations)
-    back = import_segmentations(retrieved, retrieved.segmentations).records
-    assert [(r.view, r.number, r.label, r.note) for r in back] == [(r.view, r.number, r.label, r.note) for r in shown]
-
-
-def test_send_annotations_to_a_pacs_that_is_down_keeps_the_lesions_and_says_so(qtbot, window, open_study,
-                                                                              synthetic_study, tmp_path):
-    configure(PacsNode("Down", dicomweb_url=f"http://127.0.0.1:{free_port()}/dicom-web", connect_timeout_s=2))
+@pytest.fixture
+def annotated_study(synthetic_study, tmp_path) -> Path:
+    """A copy of the synthetic study with our SEGs of its true lesions beside the images."""
     folder = Path(shutil.copytree(synthetic_study, tmp_path / "study"))
     study = only_study(folder)
     write_segmentations(study, truth_records(study, folder), folder / "DICOM" / "SEG")
-    open_study(window, folder)
+    return folder
+
+
+def test_send_annotations_stores_the_lesions_as_seg_and_their_report_as_sr(qtbot, window, open_study, dicomweb_node,
+                                                                           synthetic_study, annotated_study):
+    configure(dicomweb_node)
+    store(dicomweb_node, dicom_files(synthetic_study))
+    open_study(window, annotated_study)
+    study, shown = window.study, study_records(window.editor.sets)
+    assert shown
+
+    with qtbot.waitSignal(window.pacs.sender.sent, timeout=SEND_TIMEOUT_MS):
+        window.actions_by_key["send_to_pacs"].trigger()
+    assert "Sent 2 DICOM SEG objects and 1 DICOM SR to Test Orthanc" in window.statusBar().currentMessage()
+    [found] = search(dicomweb_node, StudyQuery(patient_id=study.patient.patient_id))
+    assert set(found.modalities) == {"MG", "SEG", "SR"}
+    folder = retrieve(dicomweb_node, study.study_uid)
+    retrieved = only_study(folder)
+    back = import_segmentations(retrieved, retrieved.segmentations).records
+    assert [(r.view, r.number, r.label, r.note) for r in back] == [(r.view, r.number, r.label, r.note) for r in shown]
+    [sr_path] = [path for path in folder.iterdir() if pydicom.dcmread(path, stop_before_pixels=True).Modality == "SR"]
+    groups = hd.sr.srread(sr_path).content.get_planar_roi_measurement_groups()
+    seg_uids = {pydicom.dcmread(path, stop_before_pixels=True).SOPInstanceUID for path in retrieved.segmentations}
+    assert len(groups) == len(shown)
+    assert {group.referenced_segmentation_frame.referenced_sop_instance_uid for group in groups} == seg_uids
+
+
+def test_without_the_models_the_seg_is_sent_alone_and_the_user_told(qtbot, window, open_study, dicomweb_node,
+                                                                     annotated_study, tmp_path, monkeypatch):
+    models = tmp_path / "no_models"
+    models.mkdir()
+    monkeypatch.setenv(MODELS_ENV, str(models))
+    configure(dicomweb_node)
+    open_study(window, annotated_study)
+    with qtbot.waitSignal(window.pacs.sender.sent, timeout=SEND_TIMEOUT_MS):
+        window.actions_by_key["send_to_pacs"].trigger()
+    assert "Sent 2 DICOM SEG objects to Test Orthanc" in window.statusBar().currentMessage()
+    assert any(message.startswith("sent without a DICOM SR (no report without the models")
+               for message in window.message_bar.messages)
+    [found] = search(dicomweb_node, StudyQuery())
+    assert found.modalities == ("SEG",) and found.instance_count == 2
+
+
+def test_send_annotations_to_a_pacs_that_is_down_keeps_the_lesions_and_says_so(qtbot, window, open_study,
+                                                                              annotated_study):
+    configure(PacsNode("Down", dicomweb_url=f"http://127.0.0.1:{free_port()}/dicom-web", connect_timeout_s=2))
+    open_study(window, annotated_study)
     before = lesion_fields(window.editor)
-    with qtbot.waitSignal(window.pacs.sender.failed, timeout=PACS_TIMEOUT_MS):
+    with qtbot.waitSignal(window.pacs.sender.failed, timeout=SEND_TIMEOUT_MS):
         window.actions_by_key["send_to_pacs"].trigger()
     assert any(message.startswith("Annotations not sent (they are kept here and autosaved): Cannot connect to "
                                   "PACS “Down”") for message in window.message_bar.messages)
