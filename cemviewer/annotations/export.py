@@ -2,7 +2,7 @@
 
 Into the output folder: SEG_<view>.dcm (DICOM SEG, one per view with lesions), masks/<image stem>.png (or another
 folder), lesions.csv and lesions.json; asked for by name, the reports of cemviewer.reports (report.html,
-SR_lesions.dcm), which run the models. A failure is an ExportError naming the file or folder and the reason; what
+report.pdf, SR_lesions.dcm), which run the models. A failure is an ExportError naming the file or folder and the reason; what
 was written before it stays, and nothing in memory changes.
 """
 
@@ -20,7 +20,7 @@ from cemviewer.annotations.seg_writer import write_segmentations
 from cemviewer.study.model import Study
 
 GROUND_TRUTH_FORMATS = ("seg", "png", "csv", "json")
-REPORT_FORMATS = ("html", "sr")  # written by cemviewer.reports.export
+REPORT_FORMATS = ("html", "pdf", "sr")  # written by cemviewer.reports.export
 FORMATS = GROUND_TRUTH_FORMATS + REPORT_FORMATS
 MASKS_FOLDER = "masks"
 CSV_NAME = "lesions.csv"

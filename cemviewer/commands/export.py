@@ -1,4 +1,4 @@
-"""`cemviewer export STUDY_PATH --out DIR [--masks DIR] [--format seg,png,csv,json,html,sr]`: a study's lesions as
+"""`cemviewer export STUDY_PATH --out DIR [--masks DIR] [--format seg,png,csv,json,html,pdf,sr]`: a study's lesions as
 ground truth files, and on request as reports (see cemviewer.annotations.export).
 
 The lesions come from --masks, one PNG per image file stem as `cemviewer analyze --masks` reads them (so a
@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder of lesion masks, <image file stem>.png (default: the study's DICOM SEG files)")
     parser.add_argument("--format", default=",".join(GROUND_TRUTH_FORMATS),
                         help=f"comma-separated formats to write, of {','.join(FORMATS)} (default: "
-                             f"{','.join(GROUND_TRUTH_FORMATS)}; html and sr are reports, which run the models)")
+                             f"{','.join(GROUND_TRUTH_FORMATS)}; html, pdf and sr are reports, which run the models)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
 """The report formats of an export (cemviewer.annotations.export dispatches "html" and "sr" here): the lesions are
-assessed once with the models, then written as report.html and SR_lesions.dcm.
+assessed once with the models, then written as report.html, report.pdf and SR_lesions.dcm.
 
 The SR references the lesions' DICOM SEG: the SEGs written by the same export when it included "seg", else the
 SEGs are written here beside the SR (an SR pointing at segments nobody has would be of no use).
@@ -22,6 +22,7 @@ from cemviewer.reports.sr_writer import write_sr
 from cemviewer.study.model import Study
 
 HTML_NAME = "report.html"
+PDF_NAME = "report.pdf"
 
 
 def write_reports(study: Study, records: Iterable[LesionRecord], out_dir: Path, formats: Iterable[str],
@@ -43,6 +44,10 @@ def write_reports(study: Study, records: Iterable[LesionRecord], out_dir: Path, 
     written, notes = [], list(assessment.notes)
     if "html" in formats:
         written.append(write_html(assessment, out_dir / HTML_NAME))
+    if "pdf" in formats:
+        from cemviewer.reports.pdf_report import write_pdf  # Qt, only when asked for
+
+        written.append(write_pdf(assessment, out_dir / PDF_NAME))
     if "sr" in formats:
         if seg_paths is None:
             seg_paths = write_segmentations(study, records, out_dir)

@@ -24,7 +24,8 @@ DISCLAIMER = ("Probabilities come from research models (radiomics XGBoost and a 
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
-h1 { font-size: 1.5em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ccc; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; }
+h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: 0.5em 0; } td, th { padding: 0.2em 0.7em; text-align: left; }
 table.grid td, table.grid th { border: 1px solid #ccc; } th { background: #f2f2f2; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
@@ -121,8 +122,9 @@ def _lesion_section(finding: LesionFinding, assessment: StudyAssessment) -> str:
     if finding.key_image is not None:
         panels = "low energy · recombined" + (" · recombined with the Grad-CAM++ heatmap"
                                                if assessment.dl_classifier else "")
-        parts.append(f'<figure><img alt="{escape(finding.name)} key image" src="{png_data_uri(finding.key_image)}">'
-                     f'<figcaption class="dim">{escape(panels)}; outline in yellow</figcaption></figure>')
+        # A div, not a figure: Qt's rich text (the PDF) lays only known blocks out on lines of their own.
+        parts.append(f'<div><img alt="{escape(finding.name)} key image" src="{png_data_uri(finding.key_image)}">'
+                     f'</div><p class="dim">{escape(panels)}; outline in yellow</p>')
     parts.append(_features(a.contributions, a.features))
     parts.append("</section>")
     return "\n".join(parts)

@@ -30,6 +30,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("export_png", "Export", "PNG masks…"),
     ActionSpec("export_table", "Export", "Lesion table (CSV/JSON)…"),
     ActionSpec("export_html", "Export", "HTML report…"),
+    ActionSpec("export_pdf", "Export", "PDF report…"),
     ActionSpec("export_sr", "Export", "DICOM SR (measurement report)…"),
     ActionSpec("quit", "File", "Quit", ("Ctrl+Q",)),
     ActionSpec("next_view", "View", "Next view", ("PgDown", "Right")),

@@ -20,7 +20,7 @@ from cemviewer.annotations.records import by_view, restore, study_records
 from cemviewer.annotations.seg_reader import import_segmentations
 from cemviewer.annotations.stored_grid import StoredGrid
 from cemviewer.editing.lesion_set import PROPOSAL, LesionSet
-from cemviewer.reports.export import HTML_NAME
+from cemviewer.reports.export import HTML_NAME, PDF_NAME
 from cemviewer.reports.sr_writer import SR_FILE_NAME
 from cemviewer.study.model import Study
 from cemviewer.ui.edit_session import EditSession
@@ -33,6 +33,7 @@ EXPORTS = {
     "export_png": (("png",), "Export the lesions as PNG masks into a folder"),
     "export_table": (("csv", "json"), "Export the lesion table (CSV and JSON) into a folder"),
     "export_html": (("html",), "Write the HTML report of the lesions into a folder"),
+    "export_pdf": (("pdf",), "Write the PDF report of the lesions into a folder"),
     "export_sr": (("sr",), "Write the DICOM SR (with the DICOM SEG it references) into a folder"),
 }
 
@@ -115,7 +116,8 @@ class AnnotationIO(QObject):
             self.message_bar.show_error(note)
         left_out = f"; {pending} AI proposal{'s' if pending != 1 else ''} not accepted left out" if pending else ""
         what = {"seg": "DICOM SEG", "png": f"PNG masks in {MASKS_FOLDER}/",
-                "csv": CSV_NAME, "json": JSON_NAME, "html": HTML_NAME, "sr": f"{SR_FILE_NAME} and its DICOM SEG"}
+                "csv": CSV_NAME, "json": JSON_NAME, "html": HTML_NAME, "pdf": PDF_NAME,
+                "sr": f"{SR_FILE_NAME} and its DICOM SEG"}
         self.show_status(f"Exported {len(records)} lesion{'s' if len(records) != 1 else ''} as "
                          f"{', '.join(what[name] for name in formats)} to {folder}{left_out}")
         return result.written

@@ -87,3 +87,11 @@ def test_without_models_the_report_export_says_so(study, records, tmp_path, monk
     with pytest.raises(ExportError, match="no report without the models: .*radiomics model file not found"):
         export_study(study, records, tmp_path / "out", ("html",))
     assert not (tmp_path / "out" / "report.html").exists()
+
+
+def test_the_pdf_report_has_the_lesions_and_their_key_images(study, records, tmp_path):
+    result = export_study(study, records, tmp_path, ("pdf",))
+    [pdf] = result.written
+    data = pdf.read_bytes()
+    assert pdf.name == "report.pdf" and data.startswith(b"%PDF")
+    assert data.count(b"/Subtype /Image") == len(records)  # one key image per lesion

@@ -95,7 +95,7 @@ def test_file_export_writes_what_is_on_screen_and_a_failed_write_keeps_the_lesio
     export_menu = next(action.menu() for action in menu.actions() if action.menu() and action.text() == "Export")
     assert [action.text() for action in export_menu.actions()] == ["DICOM SEG…", "PNG masks…",
                                                                    "Lesion table (CSV/JSON)…", "HTML report…",
-                                                                   "DICOM SR (measurement report)…"]
+                                                                   "PDF report…", "DICOM SR (measurement report)…"]
     # A folder that cannot be made (a file stands where it should be): a message, nothing lost.
     blocked = tmp_path / "blocked"
     blocked.write_text("a file")

@@ -1,4 +1,4 @@
-"""File ▸ Export ▸ HTML report… and DICOM SR… in the real main window: the lesion painted on screen is assessed with
+"""File ▸ Export ▸ HTML report…, PDF report… and DICOM SR… in the real main window: the lesion painted on screen is assessed with
 the real models and written as a report and as an SR referencing the SEG written with it."""
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ def test_the_export_menu_writes_the_html_report_and_the_sr_of_the_lesions_on_scr
     assert "Exported 1 lesion as report.html" in window.statusBar().currentMessage()
     text = (out / "report.html").read_text(encoding="utf-8")
     assert "RCC lesion 1" in text and "data:image/png;base64," in text and "Fused probability" in text
+
+    window.actions_by_key["export_pdf"].trigger()
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
 
     window.actions_by_key["export_sr"].trigger()
     assert f"{SR_FILE_NAME} and its DICOM SEG" in window.statusBar().currentMessage()
