@@ -32,6 +32,8 @@ RETRIEVED_CLASSES = (
     sop.KeyObjectSelectionDocumentStorage, sop.EncapsulatedPDFStorage, sop.GrayscaleSoftcopyPresentationStateStorage,
 )
 _PENDING = (0xFF00, 0xFF01)
+_CANCELLED = 0xFE00
+_FIND_MESSAGE_ID = 1
 _SUCCESS = 0x0000
 _STORE_WARNINGS = (0xB000, 0xB006, 0xB007)  # coerced, elements discarded, data set does not match the class
 _STATUS_WORDS = {
@@ -60,9 +62,12 @@ class DimseConnection:
         return f"{self.node.name} answers C-ECHO at {self.node.address}"
 
     def search_studies(self, query: StudyQuery, limit: int) -> list[StudySummary]:
-        return self._find(query.matching_keys(), "the study search")[:limit]
+        return self._find(query.matching_keys(), "the study search", limit)
 
-    def _find(self, keys: dict[str, str], what: str) -> list[StudySummary]:
+    def _find(self, keys: dict[str, str], what: str, limit: int | None = None) -> list[StudySummary]:
+        """The matching studies; past `limit` of them the search is cancelled (C-CANCEL), so that an archive
+        that heeds it stops sending the rest of a vague query's matches (Orthanc 1.10 does not: it logs "cannot
+        handle command: 0xfff" and sends them all, which are dropped here)."""
         identifier = Dataset()
         identifier.QueryRetrieveLevel = "STUDY"
         for keyword in RETURN_KEYS:
@@ -70,14 +75,19 @@ class DimseConnection:
         for keyword, value in keys.items():
             setattr(identifier, keyword, value)
         found = []
-        with self._association(what, [build_context(sop.StudyRootQueryRetrieveInformationModelFind)]) as association:
-            for status, answer in association.send_c_find(identifier, sop.StudyRootQueryRetrieveInformationModelFind):
+        model = sop.StudyRootQueryRetrieveInformationModelFind
+        with self._association(what, [build_context(model)]) as association:
+            for status, answer in association.send_c_find(identifier, model, msg_id=_FIND_MESSAGE_ID):
                 if status and status.Status in _PENDING and answer is not None:
+                    if limit is not None and len(found) >= limit:
+                        continue  # cancelled: what still comes is dropped
                     try:
                         found.append(StudySummary.from_dataset(answer))
                     except ValueError as error:
                         raise PacsError(f"PACS “{self.node.name}” answered {what} with {error}") from error
-                else:
+                    if len(found) == limit:
+                        association.send_c_cancel(_FIND_MESSAGE_ID, query_model=model)
+                elif not (status and status.Status == _CANCELLED and limit is not None and len(found) >= limit):
                     self._check(status, what)
         return found
 
