@@ -72,6 +72,11 @@ class Autosave(QObject):
         timer.timeout.connect(self.save_now)
         return timer
 
+    @property
+    def up_to_date(self) -> bool:
+        """Everything edited so far is in the store: no unsaved change, no write under way or failed."""
+        return not self._dirty and self._writing is None and not self._failing
+
     def store(self) -> SessionStore:
         return SessionStore(default_folder(self.folder()))
 

@@ -112,7 +112,7 @@ def main(study: Path, dump_path: Path) -> int:
     drag(window, [(120.5, 200.5), (180.5, 200.5)])
 
     edited = len(saves)
-    wait_until(app, lambda: len(saves) > edited)
+    wait_until(app, lambda: len(saves) > edited and window.autosave.up_to_date)
     dump(window, dump_path)
     print("saved", len(saves), flush=True)
 
@@ -121,7 +121,7 @@ def main(study: Path, dump_path: Path) -> int:
     window.editor.lesions.select(None)
     drag(window, [(300.5, 100.5), (320.5, 120.5), (340.5, 160.5)], release=False)
     stroking = len(saves)
-    wait_until(app, lambda: len(saves) > stroking)
+    wait_until(app, lambda: len(saves) > stroking and window.autosave.up_to_date)
     dump(window, dump_path)
     print("stroking", len(saves), flush=True)
     wait_until(app, lambda: False)  # until killed
