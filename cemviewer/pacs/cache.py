@@ -92,7 +92,8 @@ class StudyStaging:
                 os.replace(self.target, old)
             os.replace(self.folder, self.target)
         except OSError as error:
+            if old.exists() and not self.target.exists():
+                os.replace(old, self.target)  # the earlier copy stays rather than none
             raise PacsError(f"Cannot put the retrieved study into the cache {self.target}: {error}") from error
-        finally:
-            shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
         return self.target

@@ -122,6 +122,9 @@ def test_a_cancelled_retrieval_leaves_the_cache_as_it_was(node, synthetic_study)
         retrieve(node, uid, progress=lambda done, total: seen.append(done), cancelled=lambda: len(seen) > 2)
     assert sorted(folder.iterdir()) == kept
     assert [path.name for path in folder.parent.iterdir()] == [uid]
+    (folder / "stale.dcm").write_bytes(b"left from before")
+    assert retrieve(node, uid) == folder  # a complete retrieval replaces the earlier copy whole
+    assert sorted(folder.iterdir()) == kept and [path.name for path in folder.parent.iterdir()] == [uid]
 
 
 def test_a_study_the_archive_does_not_have_and_a_file_that_is_not_dicom_are_named(node, tmp_path):

@@ -138,3 +138,10 @@ def test_dimse_from_an_ae_title_the_archive_does_not_know_is_refused_with_advice
                                         "STRANGER, the archive's: ORTHANCTEST\\) and that the archive knows ours"):
         check_connection(node)
     assert "answers C-ECHO" in check_connection(dimse_node(orthanc.dicom_port))
+
+
+def test_a_cache_that_cannot_be_written_is_named_before_anything_is_fetched(private_folders):
+    private_folders[1].parent.mkdir(parents=True, exist_ok=True)
+    private_folders[1].write_text("a file where the cache folder should be")
+    with pytest.raises(PacsError, match=f"Cannot write to the study cache {private_folders[1] / 'studies'}"):
+        retrieve(web_node(free_port()), UID)
