@@ -200,8 +200,14 @@ class Autosave(QObject):
 
 def restore_view(editor, study: Study, view_name: str, view: ViewSession, report) -> bool:
     """Give `editor` the stored lesions of one view; False (and `report(message)`) when they cannot be used."""
-    if study.view(view_name) is None:
+    shown = study.view(view_name)
+    if shown is None:
         report(f"Autosaved lesions of {view_name} not restored: this study has no {view_name} view")
+        return False
+    first = shown.images()[0]  # the lesions lie on the grid of the view's first image, as in the editor
+    if (first.rows, first.columns) != view.shape:
+        report(f"Autosaved lesions of {view_name} not restored: they were drawn on a {view.shape[1]} x "
+               f"{view.shape[0]} image, this one is {first.columns} x {first.rows}")
         return False
     try:
         lesions = restored_set(view)

@@ -235,3 +235,18 @@ def test_a_damaged_autosave_is_reported_and_the_study_opens(qtbot, window, open_
     open_study(window, synthetic_study)
     assert any("is damaged and was not restored" in message for message in window.message_bar.messages)
     assert window.editor.lesions is not None and not window.editor.lesions.lesions
+
+
+def test_a_session_drawn_on_another_image_size_is_not_forced_onto_this_one(qtbot, window, open_study,
+                                                                          synthetic_study, session_store, no_ai):
+    from cemviewer.annotations.records import LesionRecord
+    from cemviewer.sessions.store import ViewSession
+    from cemviewer.study.loader import scan_path
+
+    [study] = scan_path(synthetic_study).studies
+    record = LesionRecord("RCC", 1, (2, 2, 6, 6), np.ones((4, 4), bool))
+    SessionStore(session_store).save(study.study_uid, {"RCC": ViewSession((10, 10), None, (record,))})
+    open_study(window, synthetic_study)
+    assert any("Autosaved lesions of RCC not restored: they were drawn on a 10 x 10 image, this one is 400 x 480"
+               in message for message in window.message_bar.messages)
+    assert not window.editor.sets["RCC"].lesions
