@@ -7,6 +7,7 @@ the transport or of the server's answer becomes a PacsError that says what was a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import quote, unquote_plus
@@ -24,6 +25,9 @@ from cemviewer.pacs.query import RETURN_KEYS, StudyQuery, StudySummary
 # Instances as the archive keeps them (often compressed), not transcoded to uncompressed Explicit VR Little Endian.
 ANY_TRANSFER_SYNTAX = (("application/dicom", "*"),)
 _QUERY_SAFE = "*?"
+# dicomweb-client wraps every request in `retrying`, which logs each failure with its traceback even with retries
+# off; the failure reaches the user as a PacsError, so the log line is noise on the console.
+logging.getLogger("retrying").setLevel(logging.ERROR)
 _HTTP_ADVICE = {
     400: "the archive did not understand the request; check that the URL is its DICOMweb root (e.g. …/dicom-web)",
     401: "check the user name and password",
@@ -57,7 +61,7 @@ class _QuerySession(requests.Session):
 class DicomwebConnection:
     def __init__(self, node: PacsNode) -> None:
         self.node = node
-        session = _QuerySession()
+        self.session = session = _QuerySession()
         if node.username or node.password:
             session.auth = (node.username, node.password)
         try:
@@ -69,7 +73,7 @@ class DicomwebConnection:
         self.client.set_http_retry_params(retry=False)
 
     def close(self) -> None:
-        self.client._session.close()
+        self.session.close()
 
     def echo(self) -> str:
         with self._translated("a test search"):
@@ -95,6 +99,9 @@ class DicomwebConnection:
                     raise PacsCancelled()
                 staging.add(ds)
                 progress(staging.count, max(total, staging.count))
+        if staging.count < total:  # a response cut short: no half study in the cache
+            raise PacsError(f"PACS “{self.node.name}” sent {staging.count} of the {total} instances of study "
+                            f"{study_uid}; try again")
 
     def _instances(self, study_uid: str) -> Iterator[Dataset]:
         instances = self.client.iter_study(study_uid, media_types=ANY_TRANSFER_SYNTAX)

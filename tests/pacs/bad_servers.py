@@ -1,11 +1,11 @@
 """Servers that misbehave, on loopback, for the PACS error tests: one that accepts connections and never says a
-word, and an HTTP server that answers every request with a fixed status and body."""
+word, and HTTP servers that answer with a fixed or a scripted status and body."""
 
 from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -42,11 +42,19 @@ def silent_server() -> Iterator[int]:
 @contextmanager
 def http_server(status: int, body: bytes = b"", content_type: str = "text/plain") -> Iterator[int]:
     """A port whose HTTP server answers every GET and POST with `status` and `body`."""
+    with scripted_http_server(lambda path: (status, body, content_type)) as port:
+        yield port
+
+
+@contextmanager
+def scripted_http_server(answer: Callable[[str], tuple[int, bytes, str]]) -> Iterator[int]:
+    """A port whose HTTP server answers each GET and POST with answer(path) = (status, body, content type)."""
 
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
+            status, body, content_type = answer(self.path)
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))

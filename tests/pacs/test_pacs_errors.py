@@ -7,13 +7,14 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pydicom
 import pytest
 
 from cemviewer.pacs.client import check_connection, retrieve, search, store
 from cemviewer.pacs.errors import PacsError
 from cemviewer.pacs.nodes import DICOMWEB, DIMSE, PacsNode
 from cemviewer.pacs.query import StudyQuery
-from tests.pacs.bad_servers import http_server, silent_server
+from tests.pacs.bad_servers import http_server, scripted_http_server, silent_server
 from tests.pacs.orthanc import ORTHANC_AET, free_port
 
 UID = "1.2.826.0.1.3680043.8.498.1"
@@ -145,3 +146,23 @@ def test_a_cache_that_cannot_be_written_is_named_before_anything_is_fetched(priv
     private_folders[1].write_text("a file where the cache folder should be")
     with pytest.raises(PacsError, match=f"Cannot write to the study cache {private_folders[1] / 'studies'}"):
         retrieve(web_node(free_port()), UID)
+
+
+def test_a_retrieval_cut_short_leaves_nothing_in_the_cache(synthetic_study, private_folders):
+    files = sorted((synthetic_study / "DICOM").rglob("I000[12]*"))
+    uid = pydicom.dcmread(files[0], stop_before_pixels=True).StudyInstanceUID
+    listed = json.dumps([{"00080018": {"vr": "UI", "Value": [pydicom.dcmread(f).SOPInstanceUID]}}
+                         for f in files]).encode()
+    boundary = "cut-short"
+    one_part = (f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode() + files[0].read_bytes()
+                + f"\r\n--{boundary}--\r\n".encode())
+
+    def answer(path: str) -> tuple[int, bytes, str]:
+        if "/instances" in path:
+            return 200, listed, "application/dicom+json"
+        return 200, one_part, f'multipart/related; type="application/dicom"; boundary={boundary}'
+
+    with (scripted_http_server(answer) as port,
+          pytest.raises(PacsError, match=f"sent 1 of the 2 instances of study {uid}; try again")):
+        retrieve(web_node(port), uid)
+    assert_cache_empty(private_folders[1])
