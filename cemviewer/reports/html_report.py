@@ -17,6 +17,7 @@ from PIL import Image
 from cemviewer import __version__
 from cemviewer.annotations.output import write_atomically
 from cemviewer.reports.assessment import LesionFinding, StudyAssessment
+from cemviewer.ui.dicom_text import age, dicom_date, person_name, sex
 
 TITLE = "CEM lesion report"
 DISCLAIMER = ("Probabilities come from research models (radiomics XGBoost and a CNN classifier) on the outlines "
@@ -38,16 +39,18 @@ section.lesion { page-break-inside: avoid; }
 def render_html(assessment: StudyAssessment) -> str:
     study = assessment.study
     patient = study.patient
+    who = person_name(patient.patient_name) or patient.patient_id or study.study_uid
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{escape(TITLE)} — {escape(patient.patient_name or patient.patient_id or study.study_uid)}</title>",
+        f"<title>{escape(TITLE)} — {escape(who)}</title>",
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>{escape(TITLE)}</h1>",
         f'<p class="dim">{escape(DISCLAIMER)}</p>',
         "<h2>Patient and study</h2>",
-        _facts([("Patient", patient.patient_name), ("Patient ID", patient.patient_id),
-                ("Birth date", _date(patient.birth_date)), ("Sex", patient.sex), ("Age", patient.age.lstrip("0")),
-                ("Study date", _date(study.study_date)), ("Accession number", study.accession_number),
+        _facts([("Patient", person_name(patient.patient_name)), ("Patient ID", patient.patient_id),
+                ("Birth date", dicom_date(patient.birth_date)), ("Sex", sex(patient.sex)),
+                ("Age", age(patient.age, patient.birth_date, study.study_date)),
+                ("Study date", dicom_date(study.study_date)), ("Accession number", study.accession_number),
                 ("Description", study.study_description), ("Institution", study.institution),
                 ("Equipment", " ".join(part for part in (study.manufacturer, study.model_name) if part)),
                 ("Study Instance UID", study.study_uid)]),
@@ -150,11 +153,6 @@ def _facts(pairs: list[tuple[str, str]]) -> str:
 
 def _number(value: float | None, digits: int) -> str:
     return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
-
-
-def _date(value: str) -> str:
-    """DICOM DA 'YYYYMMDD' as 'YYYY-MM-DD'; anything else as it is."""
-    return f"{value[:4]}-{value[4:6]}-{value[6:]}" if len(value) == 8 and value.isdigit() else value
 
 
 def _anchor(finding: LesionFinding) -> str:
