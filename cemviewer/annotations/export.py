@@ -57,9 +57,8 @@ def export_study(study: Study, records: Iterable[LesionRecord], out_dir: Path,
         if "json" in formats:
             result.written.append(write_json(study, records, out_dir / JSON_NAME, base))
         if any(name in REPORT_FORMATS for name in formats):
-            from cemviewer.reports.export import (
-                write_reports,  # imported when asked for: it brings the models
-            )
+            # Imported when asked for: the reports bring the models.
+            from cemviewer.reports.export import write_reports
 
             written, notes = write_reports(study, records, out_dir, formats, seg_paths)
             result.written += written
