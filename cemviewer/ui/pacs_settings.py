@@ -57,15 +57,15 @@ class PacsSettingsWidget(QWidget):
 
         self.nodes = QComboBox()
         self.nodes.setMinimumWidth(220)
-        add, remove = QPushButton("New node"), QPushButton("Delete")
-        add.clicked.connect(self.add_node)
-        remove.clicked.connect(self.remove_node)
+        self.add_button, self.remove_button = QPushButton("New node"), QPushButton("Delete")
+        self.add_button.clicked.connect(self.add_node)
+        self.remove_button.clicked.connect(self.remove_node)
         self.default_button = QPushButton("Make default")
         self.default_button.clicked.connect(self._make_default)
         top = QHBoxLayout()
         top.addWidget(QLabel("Node:"))
         top.addWidget(self.nodes, stretch=1)
-        for button in (add, remove, self.default_button):
+        for button in (self.add_button, self.remove_button, self.default_button):
             top.addWidget(button)
 
         self.name = QLineEdit()
@@ -125,8 +125,6 @@ class PacsSettingsWidget(QWidget):
         self.worker.finished.connect(lambda: self.test_button.setEnabled(True))
         self.nodes.currentIndexChanged.connect(self._on_node_chosen)
         self._fill_nodes(self.config.default)
-        if not self.config.nodes:
-            self.add_node()
 
     # --- the form -------------------------------------------------------------------------------------------
 
@@ -204,7 +202,8 @@ class PacsSettingsWidget(QWidget):
         if node.name != self._shown and node.name in {n.name for n in self.config.nodes}:
             problems.append(f"there is another node called {node.name!r}")
         if problems:
-            self._say("; ".join(problems).capitalize(), ERROR_STYLE)
+            text = "; ".join(problems)
+            self._say(text[:1].upper() + text[1:], ERROR_STYLE)
             return False
         self.config.put(node, replacing=self._shown)
         self._shown = node.name
@@ -218,8 +217,15 @@ class PacsSettingsWidget(QWidget):
         self.nodes.setCurrentIndex(max(0, self.nodes.findData(current)))
         self.nodes.blockSignals(False)
         node = self.config.node(self.nodes.currentData())
-        if node is not None:
-            self.show_node(node)
+        # No node, no form: an empty configuration is valid (a viewer without PACS), an empty node is not.
+        for widget in (self.name, self.protocol, self.url, self.username, self.password, self.host, self.port,
+                       self.called_ae, self.calling_ae, self.connect_timeout, self.read_timeout, self.test_button,
+                       self.remove_button, self.default_button):
+            widget.setEnabled(node is not None)
+        self.show_node(node or PacsNode(""))
+        self._shown = node.name if node else None
+        if node is None and not self.status.text():
+            self._say("No PACS node yet: press New node to add one.", "")
 
     def _on_node_chosen(self, index: int) -> None:
         wanted = self.nodes.itemData(index)

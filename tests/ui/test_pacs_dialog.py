@@ -202,7 +202,11 @@ def test_the_settings_dialog_tests_a_node_and_saves_it(qtbot, orthanc):
     dialog = PacsSettingsDialog()
     qtbot.addWidget(dialog)
     form = dialog.settings
-    assert form.name.text() == "PACS"  # a first node to fill in
+    assert not form.name.isEnabled() and form.status.text() == "No PACS node yet: press New node to add one."
+    assert form.save() and load_config() == PacsConfig()  # no PACS is a valid configuration
+    qtbot.mouseClick(form.add_button, Qt.MouseButton.LeftButton)
+    assert form.name.isEnabled() and form.name.text() == "PACS"  # a first node to fill in
+    assert not form.save() and form.status.text().startswith("The DICOMweb URL must start with http")
     form.name.setText("Orthanc")
     form.url.setText("pacs:8042")
     qtbot.mouseClick(form.test_button, Qt.MouseButton.LeftButton)
