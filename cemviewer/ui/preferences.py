@@ -3,8 +3,9 @@ window takes them up. Edit ▸ Preferences… changes them (cemviewer.ui.prefere
 
 Settings keys (other parts of the viewer read them by these names):
 
-- `autosave/folder`  where the annotation autosave writes; `autosave_folder(settings)` gives it with the default,
-                     autosave_default() ($XDG_DATA_HOME/cemviewer/autosave), filled in.
+- `autosave/folder`  where the annotation autosave (cemviewer.services.autosave) writes; `autosave_folder(settings)`
+                     gives the folder in use: CEMVIEWER_SESSIONS, else this setting, else autosave_default()
+                     ($XDG_DATA_HOME/cemviewer/sessions).
 - `ai/device`        "auto" (CEMVIEWER_DEVICE when set, else CUDA when torch sees a GPU, else the CPU), "cpu" or
                      "cuda"; the lesion analyser is handed the choice (None for "auto").
 - `overlay/outline_high`, `overlay/outline_intermediate`, `overlay/outline_low`
@@ -12,7 +13,7 @@ Settings keys (other parts of the viewer read them by these names):
 - `overlay/annotation_unknown`, `overlay/annotation_benign`, `overlay/annotation_malignant`
                      the annotated lesions' colours by label (cemviewer.ui.edit_overlay.LABEL_COLOURS).
 - `overlay/heatmap_colour_map`  the Grad-CAM++ heatmap's pyqtgraph colour map (HEATMAP_COLOUR_MAPS).
-- `pacs/...`         the PACS nodes, owned by the PACS settings (cemviewer.ui.pacs_settings).
+PACS nodes are not kept here but in pacs.json (cemviewer.pacs.nodes), edited on the dialog's PACS tab.
 
 Colours are stored as "#rrggbb"; a stored value that is not a colour (or not a known colour map) is ignored for
 the default, so a damaged settings file never breaks the overlays.
@@ -20,7 +21,6 @@ the default, so a damaged settings file never breaks the overlays.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QColor
 
 from cemviewer.editing.lesion_set import BENIGN, MALIGNANT, UNKNOWN
+from cemviewer.sessions.store import default_folder
 from cemviewer.ui import edit_overlay, heatmap_overlay, lesion_overlay
 
 AUTOSAVE_KEY = "autosave/folder"
@@ -40,8 +41,8 @@ HEATMAP_COLOUR_MAPS = ("turbo", "inferno", "magma", "plasma", "viridis", "cividi
 
 
 def autosave_default() -> Path:
-    """$XDG_DATA_HOME/cemviewer/autosave (~/.local/share/cemviewer/autosave)."""
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "cemviewer" / "autosave"
+    """Where the autosave writes when no folder is set (cemviewer.sessions.store.default_folder)."""
+    return default_folder(None)
 
 
 def _band_colour(index: int) -> str:
@@ -108,8 +109,9 @@ def write_preferences(settings: QSettings, preferences: Preferences) -> None:
 
 
 def autosave_folder(settings: QSettings) -> Path:
-    """The folder the autosave writes to: the `autosave/folder` setting, else autosave_default()."""
-    return Path(read_preferences(settings).autosave_folder or autosave_default())
+    """The folder the autosave writes to: CEMVIEWER_SESSIONS, else the `autosave/folder` setting, else
+    autosave_default()."""
+    return default_folder(read_preferences(settings).autosave_folder or None)
 
 
 def apply_preferences(window, preferences: Preferences) -> None:

@@ -1,11 +1,12 @@
 """Edit ▸ Preferences…: autosave folder and AI device, overlay colours, PACS nodes; the keys and their meaning are in
-cemviewer.ui.preferences. OK and Apply store them and emit `applied`; Cancel leaves everything as it was."""
+cemviewer.ui.preferences, the PACS nodes are cemviewer.ui.pacs_settings' form. OK and Apply store them and emit
+`applied`; Cancel leaves everything as it was."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QColor, QIcon, QLinearGradient, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from cemviewer.ui import theme
 from cemviewer.ui.heatmap_overlay import heat_lut
+from cemviewer.ui.pacs_settings import PacsSettingsWidget
 from cemviewer.ui.preferences import (
     AUTO,
     CUDA,
@@ -159,11 +161,9 @@ class PreferencesDialog(QDialog):
         return page
 
     def _pacs_tab(self) -> QWidget:
-        # PACS-SETTINGS: the PACS nodes' settings widget (cemviewer.ui.pacs_settings, keys under pacs/) goes here.
-        placeholder = QLabel("PACS nodes will be configured here.")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        placeholder.setStyleSheet(f"color: {theme.DIM_TEXT};")
-        return placeholder
+        # The PACS nodes live in pacs.json (cemviewer.pacs.nodes), edited by the PACS settings' own form.
+        self.pacs = PacsSettingsWidget()
+        return self.pacs
 
     # --- values ---------------------------------------------------------------------------------------------
 
@@ -183,14 +183,23 @@ class PreferencesDialog(QDialog):
         return Preferences(autosave_folder=self.autosave.text().strip(), device=self.device.currentData(),
                            colours=colours)
 
-    def apply(self) -> None:
+    def apply(self) -> bool:
+        """Store and apply; False, with the PACS tab showing why, when the PACS form cannot be saved."""
         preferences = self.preferences()
         write_preferences(self.settings, preferences)
         self.applied.emit(preferences)
+        if not self.pacs.save():
+            self.tabs.setCurrentWidget(self.pacs)
+            return False
+        return True
 
     def accept(self) -> None:
-        self.apply()
-        super().accept()
+        if self.apply():
+            super().accept()
+
+    def done(self, result: int) -> None:
+        self.pacs.shutdown()
+        super().done(result)
 
     def _choose_autosave(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Autosave folder", self.autosave.text()

@@ -11,11 +11,12 @@ import pytest
 import torch
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 
 from cemviewer.ai.model_info import installed_models
 from cemviewer.ai.model_files import CLASSIFIER_FILE, SEGMENTER_FILE, default_models_dir
 from cemviewer.editing.lesion_set import BENIGN, LesionSet
+from cemviewer.pacs.nodes import CONFIG_ENV, load_config
 from cemviewer.ui import edit_overlay, lesion_overlay
 from cemviewer.ui.about_dialog import AboutDialog
 from cemviewer.ui.lesion_overlay import malignancy_colour
@@ -33,6 +34,15 @@ from cemviewer.ui.preferences import (
 from cemviewer.ui.preferences_dialog import PreferencesDialog
 
 ANALYSIS_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(autouse=True)
+def private_pacs_nodes(tmp_path, monkeypatch) -> Path:
+    """The Preferences' PACS tab reads and writes pacs.json here, never in the user's ~/.config."""
+    folder = tmp_path / "pacs-config"
+    monkeypatch.setenv(CONFIG_ENV, str(folder))
+    monkeypatch.delenv("CEMVIEWER_SESSIONS", raising=False)
+    return folder
 
 
 @pytest.fixture(autouse=True)
@@ -185,15 +195,24 @@ def test_edit_preferences_recolours_the_overlays_and_sets_the_ai_device(qtbot, w
     band = ("outline_high" if lesion.malignancy >= 0.7 else
             "outline_intermediate" if lesion.malignancy >= 0.3 else "outline_low")
 
-    def change(dialog: PreferencesDialog) -> None:
+    closed_by_ok = []
+
+    def change() -> None:
+        dialog = window.findChild(PreferencesDialog)
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(50, change)  # not on screen yet
+            return
         dialog.colour_buttons[band].set_colour("#00ffff")
         dialog.colour_buttons["annotation_benign"].set_colour("#0000ff")
         dialog.colour_map.setCurrentIndex(dialog.colour_map.findData("viridis"))
         dialog.device.setCurrentIndex(dialog.device.findData(CPU))
         _press(dialog, QDialogButtonBox.StandardButton.Ok)
+        closed_by_ok.append(not dialog.isVisible())
+        dialog.reject()  # a dialog OK left open would otherwise hold the test forever
 
-    QTimer.singleShot(0, lambda: change(QApplication.activeModalWidget()))
+    QTimer.singleShot(0, change)
     window.actions_by_key["preferences"].trigger()  # returns when the dialog closes
+    assert closed_by_ok == [True]
 
     for overlay in window.pair.outlines:
         assert overlay.curves[lesion.number][0].opts["pen"].color() == QColor("#00ffff")
@@ -210,3 +229,21 @@ def test_edit_preferences_recolours_the_overlays_and_sets_the_ai_device(qtbot, w
     assert later.analyser.device == CPU and malignancy_colour(lesion.malignancy) == "#00ffff"
     later.loader.shutdown()
     later.analyser.shutdown()
+
+
+def test_the_pacs_tab_is_the_pacs_settings_form_and_ok_saves_its_nodes(qtbot, settings):
+    dialog = PreferencesDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.tabs.widget(dialog.tabs.count() - 1) is dialog.pacs
+    dialog.pacs.add_node()
+    dialog.pacs.url.setText("")
+    _press(dialog, QDialogButtonBox.StandardButton.Ok)  # a node without an address cannot be saved
+    assert dialog.isVisible() and dialog.tabs.currentWidget() is dialog.pacs
+    assert "URL" in dialog.pacs.status.text() and load_config().nodes == []
+
+    dialog.pacs.url.setText("http://pacs.example:8042/dicom-web")
+    _press(dialog, QDialogButtonBox.StandardButton.Ok)
+    assert not dialog.isVisible()
+    assert [(node.name, node.dicomweb_url) for node in load_config().nodes] == [
+        ("PACS", "http://pacs.example:8042/dicom-web")]
