@@ -5,7 +5,7 @@ Settings keys (other parts of the viewer read them by these names):
 
 - `autosave/folder`  where the annotation autosave (cemviewer.services.autosave) writes; `autosave_folder(settings)`
                      gives the folder in use: CEMVIEWER_SESSIONS, else this setting, else autosave_default()
-                     ($XDG_DATA_HOME/cemviewer/sessions).
+                     (the session store's own default under $XDG_DATA_HOME/cemviewer).
 - `ai/device`        "auto" (CEMVIEWER_DEVICE when set, else CUDA when torch sees a GPU, else the CPU), "cpu" or
                      "cuda"; the lesion analyser is handed the choice (None for "auto").
 - `overlay/outline_high`, `overlay/outline_intermediate`, `overlay/outline_low`
