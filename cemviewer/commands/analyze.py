@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from cemviewer.annotations.mask_files import lesion_masks
+from cemviewer.study.view_images import load_view_images
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cemviewer.ai.pipeline import default_models_dir
-    from cemviewer.ai.segmenter import ModelLoadError
+    from cemviewer.ai.model_files import ModelLoadError
     from cemviewer.fusion.model import MODEL_FILE, RadiomicsModel
     from cemviewer.study.loader import NOT_DICOM_REASON, scan_path
 
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             skip({"image": _relative(item.path, base), "reason": item.reason})
     views = [(study, view) for study in scan.studies for view in study.views]
     for number, (study, view) in enumerate(views, 1):
-        images, problems = _load_view(view)
+        images, problems = load_view_images(view)
         if images:
             views_read += 1
             found, mask_problems = find_lesions(images)
@@ -108,7 +109,7 @@ def _lesion_source(masks_dir: Path | None, models_dir: Path):
     """(find_lesions(images) -> (lesions, problems), the DL classifier or None)."""
     from cemviewer.ai.classifier import MalignancyClassifier
     from cemviewer.ai.pipeline import CLASSIFIER_FILE, LesionAI
-    from cemviewer.ai.segmenter import ModelLoadError
+    from cemviewer.ai.model_files import ModelLoadError
 
     if masks_dir is None:
         ai = LesionAI.load(models_dir)
@@ -119,23 +120,6 @@ def _lesion_source(masks_dir: Path | None, models_dir: Path):
         print(f"warning: {error}; the fused probability is the radiomics one alone", file=sys.stderr)
         classifier = None
     return (lambda images: _mask_lesions(masks_dir, images)), classifier
-
-
-def _load_view(view) -> tuple[dict, list[tuple[Path, str]]]:
-    """{"low_energy" | "recombined": MammoImage} for the images that decode, and (path, reason) for the others."""
-    from cemviewer.study.pixels import ImageLoadError, load_image
-
-    images, problems = {}, []
-    for ref in view.images():
-        try:
-            images[ref.energy.value] = load_image(ref)
-        except ImageLoadError as error:
-            problems.append((ref.path, str(error)))
-    if len(images) == 2 and images["low_energy"].pixels.shape != images["recombined"].pixels.shape:
-        problems.append((images["recombined"].ref.path, "the recombined image differs in size from the low-energy "
-                                                         "one; the view is analysed on the low-energy image alone"))
-        del images["recombined"]
-    return images, problems
 
 
 def _ai_lesions(ai, images: dict) -> list[dict]:

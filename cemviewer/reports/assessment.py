@@ -16,13 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from cemviewer.annotations.records import LesionRecord, by_view
-from cemviewer.fusion.assess import (
-    LesionAssessment,
-    age_years,
-    assess_lesion,
-    dense_bright,
-)
-from cemviewer.study.model import MammoImage, Study, View
+from cemviewer.fusion.assess import LesionAssessment, age_years, assess_lesion, dense_bright
+from cemviewer.study.model import MammoImage, Study
+from cemviewer.study.view_images import load_view_images
 
 
 @dataclass
@@ -94,7 +90,11 @@ def assess_study(study: Study, records: Iterable[LesionRecord], models: ReportMo
     age = age_years(study.patient.age)
     for view_name, view_records in by_view(records).items():
         view = study.view(view_name)
-        images, problems = _load_view(view) if view is not None else ({}, [f"the study has no {view_name} view"])
+        if view is None:
+            images, problems = {}, [f"the study has no {view_name} view"]
+        else:
+            images, unread = load_view_images(view)
+            problems = [f"{view_name}: {path.name}: {reason}" for path, reason in unread]
         result.notes += problems
         if "low_energy" not in images and "recombined" not in images:
             result.findings += [LesionFinding(record, None, f"the images of {view_name} cannot be read")
@@ -130,23 +130,6 @@ def _assess(record: LesionRecord, le, rec, reference: MammoImage, models: Report
         heat = heatmap_for_lesion(models.classifier, le, rec, mask)
     return LesionFinding(record, assessment, key_image=key_image(le, rec, record, heat, spacing),
                          spacing_mm=spacing)
-
-
-def _load_view(view: View) -> tuple[dict[str, MammoImage], list[str]]:
-    """{"low_energy" | "recombined": image} for the images that decode, and a note for each that does not."""
-    from cemviewer.study.pixels import ImageLoadError, load_image
-
-    images, problems = {}, []
-    for ref in view.images():
-        try:
-            images[ref.energy.value] = load_image(ref)
-        except ImageLoadError as error:
-            problems.append(str(error))
-    if len(images) == 2 and images["low_energy"].pixels.shape != images["recombined"].pixels.shape:
-        problems.append(f"{view.name}: the recombined image differs in size from the low-energy one; its lesions "
-                        f"are assessed on the low-energy image alone")
-        del images["recombined"]
-    return images, problems
 
 
 def _hull_points(points: np.ndarray) -> np.ndarray:
