@@ -35,3 +35,14 @@ def test_pyramid_halves_down_to_the_smallest_useful_level():
 @pytest.mark.parametrize("ratio, expected", [(0.25, 0), (1.0, 0), (1.9, 0), (2.0, 1), (3.1, 1), (4.0, 2), (100, 3)])
 def test_level_keeps_at_least_one_pixel_per_screen_pixel(ratio, expected):
     assert level_for(ratio, level_count=4) == expected
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.int32, np.float32, np.float64])
+def test_halving_matches_the_rounded_block_mean_for_every_pixel_type(dtype):
+    pixels = np.random.default_rng(1).integers(-300 if np.dtype(dtype).kind in "if" else 0, 255,
+                                                size=(101, 77)).astype(dtype)
+    blocks = pixels[:100, :76].astype(np.float64).reshape(50, 2, 38, 2).mean(axis=(1, 3))
+    expected = np.floor(blocks + 0.5) if np.dtype(dtype).kind in "iu" else blocks
+    small = halved(pixels)
+    assert small.dtype == dtype and small.shape == (50, 38)
+    np.testing.assert_allclose(small, expected, atol=1e-4)
