@@ -226,6 +226,19 @@ class LesionAnalyser(QObject):
 
     # --- what the window calls ------------------------------------------------------------------------------
 
+    def preload(self) -> None:
+        """Load the models in the worker now, while nothing is on screen yet. Importing torch holds the GIL for
+        about 240 ms in one piece (its native libraries load): done during the first analysis, that froze the UI
+        while the user was already looking at the images. A load that fails is reported by the analysis."""
+        folder, device = self._models_dir or default_models_dir(), self._device
+
+        def load() -> None:
+            with contextlib.suppress(ModelLoadError):
+                _MODELS.get(folder, device)
+
+        self._pool.start(load)
+
+
     def start(self, study: Study, first: str | None = None) -> None:
         """Analyse `study`'s views (`first`, default its first view, before the others) as their images arrive.
         Cancels whatever was running."""

@@ -12,17 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QProgressBar,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QProgressBar, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 from cemviewer.fusion.assess import age_years
 from cemviewer.services.autosave import Autosave
@@ -66,6 +57,7 @@ class MainWindow(QMainWindow):
         self.recent = RecentStudies(self.settings)
         self.loader = StudyLoader(self)
         self.analyser = LesionAnalyser(self)
+        self.analyser.preload()
         self.analyses: dict[str, ViewAnalysis] = {}  # the current study's AI findings by view name
         self.scan: ScanResult | None = None
         self.study: Study | None = None
