@@ -26,6 +26,8 @@ system-packages:
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
+# Without ARGS the viewer opens on the demo study; ARGS=/path/to/study opens that one.
+ARGS ?= --demo
 run: $(STAMP)
 	$(VENV)/bin/cemviewer $(ARGS)
 

@@ -29,6 +29,7 @@ def _run_command(name: str, argv: list[str]) -> int:
 
 def _usage() -> str:
     lines = ["usage: cemviewer [PATH]            open the viewer (the welcome screen when no PATH)",
+             "       cemviewer --demo            open the viewer on the built-in demo study",
              "       cemviewer --smoke-test      open the demo study offscreen, analyse it and exit (0: all went well)",
              "       cemviewer COMMAND [ARGS]    run a headless command:"]
     lines += [f"         {name:<14} {help_text}" for name, (_, help_text) in COMMANDS.items()]
@@ -46,4 +47,6 @@ def main(argv: list[str] | None = None) -> int:
 
     if argv and argv[0] == view.SMOKE_TEST:
         return view.run_smoke_test()
+    if argv and argv[0] == view.DEMO:
+        return view.run_viewer(None, demo=True)
     return view.run_viewer(argv[0] if argv else None)

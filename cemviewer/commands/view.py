@@ -1,5 +1,6 @@
 """`cemviewer [PATH]`: the viewer window, on PATH or, without one, on the welcome screen (demo study, a folder,
 the recent studies). A PATH that cannot be opened is reported in the window, which stays open for another study.
+`cemviewer --demo` opens the built-in demo study at once (what `make run` does).
 
 `cemviewer --smoke-test` is the packaged bundle's self-check: it opens the demo study in a window nobody sees,
 waits until every image is decoded and the lesion AI has analysed every view, assesses the first AI lesion with the
@@ -14,6 +15,7 @@ import traceback
 from pathlib import Path
 
 SMOKE_TEST = "--smoke-test"
+DEMO = "--demo"
 SMOKE_TEST_SECONDS = 900  # a cold start of a large bundle on a busy machine, plus four views on the CPU
 
 
@@ -31,14 +33,16 @@ def _application():
     return app
 
 
-def run_viewer(path: str | None) -> int:
+def run_viewer(path: str | None, demo: bool = False) -> int:
     from cemviewer.ui.main_window import MainWindow
 
     app = _application()
     window = MainWindow()
     window.resize(1600, 1000)
     window.showMaximized()
-    if path is not None:
+    if demo:
+        window.open_demo()
+    elif path is not None:
         window.open_paths([Path(path)])
     return app.exec()
 
