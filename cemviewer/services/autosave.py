@@ -25,13 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from cemviewer.editing.lesion_set import LesionSet, Update
 from cemviewer.services.study_loader import report_from_worker
 from cemviewer.sessions.snapshot import restored_set, study_session
-from cemviewer.sessions.store import (
-    SessionStore,
-    SessionStoreError,
-    StoredSession,
-    ViewSession,
-    default_folder,
-)
+from cemviewer.sessions.store import SessionStore, SessionStoreError, StoredSession, ViewSession, default_folder
 from cemviewer.study.model import Study
 
 SETTLE_MS = 2000

@@ -7,31 +7,11 @@ is the form with Save and Cancel, opened from the PACS dialog.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from cemviewer.pacs.errors import PacsError
-from cemviewer.pacs.nodes import (
-    DICOMWEB,
-    DIMSE,
-    PacsConfig,
-    PacsNode,
-    config_path,
-    load_config,
-    save_config,
-)
+from cemviewer.pacs.nodes import DICOMWEB, DIMSE, PacsConfig, PacsNode, config_path, load_config, save_config
 from cemviewer.services.pacs_worker import PacsWorker
 from cemviewer.ui import theme
 

@@ -8,36 +8,14 @@ from dataclasses import replace
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QColor, QIcon, QLinearGradient, QPainter, QPixmap
-from PySide6.QtWidgets import (
-    QColorDialog,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QColorDialog, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
 from cemviewer.ui import theme
 from cemviewer.ui.heatmap_overlay import heat_lut
 from cemviewer.ui.pacs_settings import PacsSettingsWidget
-from cemviewer.ui.preferences import (
-    AUTO,
-    CUDA,
-    DEVICES,
-    HEATMAP_COLOUR_MAPS,
-    OverlayColours,
-    Preferences,
-    autosave_default,
-    read_preferences,
-    write_preferences,
-)
+from cemviewer.ui.preferences import (AUTO, CUDA, DEVICES, HEATMAP_COLOUR_MAPS, OverlayColours, Preferences,
+                                      autosave_default, read_preferences, write_preferences)
 
 DEVICE_TEXT = {AUTO: "Automatic (a GPU when there is one)", "cpu": "CPU", CUDA: "GPU (CUDA)"}
 COLOUR_TEXT = {
