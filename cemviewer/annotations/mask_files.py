@@ -27,6 +27,19 @@ from cemviewer.editing.mask_ops import box_slices
 from cemviewer.study.model import Study
 
 
+class MaskImageError(ValueError):
+    """A mask file that is not a readable image."""
+
+
+def read_label_image(path: Path) -> np.ndarray:
+    """The label values of a mask image (8- or 16-bit grey PNG; other modes are turned grey)."""
+    try:
+        with Image.open(path) as png:
+            return np.asarray(png.convert("I") if png.mode not in ("L", "I", "I;16") else png)
+    except (UnidentifiedImageError, OSError) as error:
+        raise MaskImageError(f"not a readable mask image ({error})") from error
+
+
 def lesion_masks(labels: np.ndarray) -> list[tuple[int, np.ndarray]]:
     """(label, bool mask) per lesion: one per non-zero value when there are several, else per connected region."""
     values = np.unique(labels[labels != 0])
@@ -46,10 +59,9 @@ def read_png_masks(study: Study, folder: Path) -> tuple[list[LesionRecord], list
             if not path.is_file():
                 continue
             try:
-                with Image.open(path) as png:
-                    labels = np.asarray(png.convert("I") if png.mode not in ("L", "I", "I;16") else png)
-            except (UnidentifiedImageError, OSError) as error:
-                problems.append(f"{path.name}: not a readable mask image ({error})")
+                labels = read_label_image(path)
+            except MaskImageError as error:
+                problems.append(f"{path.name}: {error}")
                 break
             grid = StoredGrid.read(ref)
             if labels.shape != grid.shape:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cemviewer.annotations.mask_files import lesion_masks
+from cemviewer.annotations.mask_files import MaskImageError, lesion_masks, read_label_image
 from cemviewer.study.view_images import load_view_images
 
 
@@ -131,17 +131,14 @@ def _ai_lesions(ai, images: dict) -> list[dict]:
 
 
 def _mask_lesions(masks_dir: Path, images: dict) -> tuple[list[dict], list[tuple[Path, str]]]:
-    from PIL import Image, UnidentifiedImageError
-
     for image in images.values():  # low energy first
         path = masks_dir / f"{image.ref.path.stem}.png"
         if not path.is_file():
             continue
         try:
-            with Image.open(path) as png:
-                labels = np.asarray(png.convert("I") if png.mode not in ("L", "I", "I;16") else png)
-        except (UnidentifiedImageError, OSError) as error:
-            return [], [(path, f"not a readable mask image ({error})")]
+            labels = read_label_image(path)
+        except MaskImageError as error:
+            return [], [(path, str(error))]
         labels = labels[:: -1 if image.flipped_vertically else 1, :: -1 if image.flipped_horizontally else 1]
         if labels.shape != image.pixels.shape:
             return [], [(path, f"mask of {labels.shape[0]} x {labels.shape[1]} pixels for an image of "
