@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from cemviewer.imaging.pyramid import build_pyramid
+from cemviewer.services import decode_processes
 from cemviewer.imaging.thumbnail import thumbnail
 from cemviewer.imaging.windowing import WindowState
 from cemviewer.study.loader import scan_paths
@@ -41,7 +42,8 @@ class LoadedImage:
 
 def decode(ref: ImageRef) -> LoadedImage:
     """Everything the viewer needs of one image, computed once here rather than on the UI thread."""
-    window = WindowState(load_image(ref))
+    image = decode_processes.load_compressed(ref, MAX_PARALLEL_DECODES) if ref.compressed else load_image(ref)
+    window = WindowState(image)
     pyramid = build_pyramid(window.image.pixels)
     # Block means of a halved level are block means of the image: a thumbnail from the coarsest level still twice
     # the thumbnail's size costs a sixth of one from the full image (12 vs 70 ms for 8 images at 2294 x 1914).
@@ -95,6 +97,8 @@ class StudyLoader(QObject):
         views = ([first] if first else []) + [view for view in study.views if view is not first]
         self._pending.extend(ref for view in views for ref in view.images() if ref not in done)
         self._total = len(self._pending)
+        if any(ref.compressed for ref in self._pending):
+            decode_processes.start(MAX_PARALLEL_DECODES)
         self._start_decodes()
 
     def queued(self) -> list[ImageRef]:

@@ -188,6 +188,7 @@ def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
         rows=_number(ds, "Rows"),
         columns=_number(ds, "Columns"),
         kvp=_decimal(ds, "KVP"),
+        compressed=_compressed(ds),
     )
     return _Candidate(ref, ds, _acquisition_order(ds, path))
 
@@ -383,3 +384,11 @@ def scan_paths(paths: list[Path], progress: Callable[[int, int], None] | None = 
         if progress is not None:
             progress(done, len(files))
     return scan.finish()
+
+
+def _compressed(ds: pydicom.Dataset) -> bool:
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    try:
+        return bool(syntax is not None and UID(str(syntax)).is_compressed)
+    except ValueError:  # an unknown transfer syntax: pydicom will say why when the pixels are decoded
+        return False

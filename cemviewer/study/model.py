@@ -30,6 +30,7 @@ class ImageRef:
     rows: int
     columns: int
     kvp: float | None = None  # tube peak kilovoltage (KVP); None when the header does not give it
+    compressed: bool = False  # the pixel data is encapsulated (JPEG 2000, JPEG lossless, RLE ...): decoding costs
 
 
 @dataclass
