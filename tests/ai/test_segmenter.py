@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pydicom
 import pytest
 import torch
-from pydicom.dataset import FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
+from secondary_capture import write_secondary_capture
 from cemviewer.ai.instances import lesion_instances, union_mask
 from cemviewer.ai.preprocess import ImageReadError, normalise, read_image, to_network, to_original
 from cemviewer.ai.segmenter import LesionSegmenter, LesionUNet, ModelLoadError, save_segmenter
@@ -97,25 +95,9 @@ def test_stacked_maps_map_back_together():
     assert to_original(np.zeros((2, 32, 32), np.float32), geometry).shape == (2, 30, 90)
 
 
-def _write_dicom(path: Path, pixels: np.ndarray, photometric: str = "MONOCHROME2", slope: float = 1.0) -> None:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    dataset = pydicom.Dataset()
-    dataset.file_meta = meta
-    dataset.SOPClassUID, dataset.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
-    dataset.Rows, dataset.Columns = pixels.shape
-    dataset.SamplesPerPixel, dataset.PhotometricInterpretation = 1, photometric
-    dataset.BitsAllocated, dataset.BitsStored, dataset.HighBit, dataset.PixelRepresentation = 16, 16, 15, 0
-    dataset.RescaleSlope, dataset.RescaleIntercept = slope, 0
-    dataset.PixelData = pixels.astype(np.uint16).tobytes()
-    dataset.save_as(path, enforce_file_format=True)
-
-
 def test_dicom_pixels_are_read_as_modality_values(tmp_path):
     pixels = np.arange(12 * 10, dtype=np.uint16).reshape(12, 10) * 30
-    _write_dicom(tmp_path / "a.dcm", pixels, slope=2.0)
+    write_secondary_capture(tmp_path / "a.dcm", pixels, slope=2.0)
     np.testing.assert_allclose(read_image(tmp_path / "a.dcm"), pixels * 2.0)
 
 

@@ -6,13 +6,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pydicom
 import pytest
 from PIL import Image
-from pydicom.dataset import FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 from scipy import ndimage
 
+from secondary_capture import write_secondary_capture
 from cemviewer.cli import main
 
 HEADER = "image,mask,patient_id,side,energy,view\n"
@@ -32,21 +30,6 @@ def _save_raster(path: Path, pixels: np.ndarray) -> None:
     Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).save(path)
 
 
-def _save_dicom(path: Path, pixels: np.ndarray) -> None:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    dataset = pydicom.Dataset()
-    dataset.file_meta = meta
-    dataset.SOPClassUID, dataset.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
-    dataset.Rows, dataset.Columns = pixels.shape
-    dataset.SamplesPerPixel, dataset.PhotometricInterpretation = 1, "MONOCHROME2"
-    dataset.BitsAllocated, dataset.BitsStored, dataset.HighBit, dataset.PixelRepresentation = 16, 14, 13, 0
-    dataset.PixelData = pixels.astype(np.uint16).tobytes()
-    dataset.save_as(path, enforce_file_format=True)
-
-
 @pytest.fixture
 def index_csv(tmp_path) -> Path:
     """A pair, an unpaired JPEG, a 14-bit DICOM, a missing file and a row with a bad energy."""
@@ -56,7 +39,7 @@ def index_csv(tmp_path) -> Path:
     _save_raster(images / "P1_L_CM_CC.png", _breast_with_lesion((160, 128), 1))
     _save_raster(images / "P1_L_CM_CC_mask.png", (_breast_with_lesion((160, 128), 1) > 200) * 255.0)
     _save_raster(images / "P2_R_DM_MLO.jpg", _breast_with_lesion((96, 140), 2))
-    _save_dicom(images / "P3_L_CM_CC.dcm", _breast_with_lesion((150, 120), 3, peak=16383))
+    write_secondary_capture(images / "P3_L_CM_CC.dcm", _breast_with_lesion((150, 120), 3, peak=16383), bits_stored=14)
     (tmp_path / "index.csv").write_text(HEADER + "".join(line + "\n" for line in [
         "images/P1_L_DM_CC.jpg,,P1,L,low_energy,CC",
         "images/P1_L_CM_CC.png,images/P1_L_CM_CC_mask.png,P1,L,recombined,CC",
