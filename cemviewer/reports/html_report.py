@@ -17,7 +17,7 @@ from PIL import Image
 from cemviewer import __version__
 from cemviewer.annotations.output import write_atomically
 from cemviewer.reports.assessment import LesionFinding, StudyAssessment
-from cemviewer.ui.dicom_text import age, dicom_date, person_name, sex
+from cemviewer.study.dicom_text import age, dicom_date, person_name, sex
 
 TITLE = "CEM lesion report"
 DISCLAIMER = ("Probabilities come from research models (radiomics XGBoost and a CNN classifier) on the outlines "
@@ -134,7 +134,7 @@ def _lesion_section(finding: LesionFinding, assessment: StudyAssessment) -> str:
 
 
 def _features(contributions: list[tuple[str, float]], features: dict[str, float]) -> str:
-    from cemviewer.ui.assessment_panel import contribution_label
+    from cemviewer.fusion.feature_names import contribution_label
 
     if not contributions:
         return ""

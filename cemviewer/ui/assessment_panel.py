@@ -14,8 +14,7 @@ from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QHeaderVie
                                QTableView, QVBoxLayout, QWidget)
 
 from cemviewer.fusion.assess import MALIGNANT
-from cemviewer.fusion.model import AGE_FEATURE
-from cemviewer.radiomics import IMAGE_PREFIXES
+from cemviewer.fusion.feature_names import CLASS_NAMES, contribution_label, feature_class, split_name
 from cemviewer.services.roi_assessment import NO_LESION_TEXT, RoiAssessment, RoiAssessor
 from cemviewer.ui import theme
 
@@ -23,31 +22,9 @@ SUSPICIOUS_COLOUR = "#ff6050"
 NOT_SUSPICIOUS_COLOUR = "#40c878"
 TOWARD_MALIGNANT = "#d05a4a"  # a contribution raising the radiomics score
 TOWARD_BENIGN = "#4a86d0"
-CLASS_NAMES = {"firstorder": "First order", "shape2D": "Shape", "glcm": "GLCM", "glrlm": "GLRLM", "glszm": "GLSZM",
-               "gldm": "GLDM", "ngtdm": "NGTDM"}
 COLUMNS = ("Feature", "LE", "Rec")
 COLUMN_TIPS = ("The pyradiomics feature (hover a row for its full name)", "Low-energy image", "Recombined image")
 EXPORT_HEADER = ("feature", "low_energy", "recombined")
-
-
-def split_name(name: str) -> tuple[str | None, str]:
-    """('le' | 'rec' | None, the pyradiomics name) of a feature name of cemviewer.radiomics."""
-    prefix, _, rest = name.partition("_")
-    return (prefix, rest) if prefix in IMAGE_PREFIXES and rest else (None, name)
-
-
-def readable_name(pyradiomics_name: str) -> str:
-    """'original_glcm_Contrast' -> 'GLCM Contrast'."""
-    parts = pyradiomics_name.split("_")
-    if len(parts) == 3:
-        return f"{feature_class(pyradiomics_name)} {parts[2]}"
-    return "Age" if pyradiomics_name == AGE_FEATURE else pyradiomics_name
-
-
-def contribution_label(feature: str) -> str:
-    """'rec_original_glcm_Contrast' -> 'Rec GLCM Contrast'; shape and age features have no image."""
-    image, name = split_name(feature)
-    return f"{'LE' if image == 'le' else 'Rec'} {readable_name(name)}" if image else readable_name(name)
 
 
 def _pair(value: float, threshold: float) -> tuple[str, str]:
@@ -133,12 +110,6 @@ class FeatureTable(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
-
-
-def feature_class(pyradiomics_name: str) -> str:
-    """'original_glcm_Contrast' -> 'GLCM'."""
-    parts = pyradiomics_name.split("_")
-    return CLASS_NAMES.get(parts[1], parts[1]) if len(parts) == 3 else "Other"
 
 
 def _table_order(name: str) -> tuple[int, str]:

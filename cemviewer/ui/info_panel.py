@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QHeaderView, QLabel, QToolButton, QTre
 
 from cemviewer.study.model import ImageRef, MammoImage, ScanResult, Study, View
 from cemviewer.ui import theme
-from cemviewer.ui.dicom_text import age, dicom_date, person_name, sex
+from cemviewer.study.dicom_text import age, dicom_date, person_name, sex
 
 
 def _table(rows: list[tuple[str, str]]) -> str:

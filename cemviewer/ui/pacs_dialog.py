@@ -21,7 +21,7 @@ from cemviewer.pacs.nodes import PacsConfig, PacsNode, load_config
 from cemviewer.pacs.query import StudyQuery, StudySummary
 from cemviewer.services.pacs_worker import PacsWorker
 from cemviewer.ui import theme
-from cemviewer.ui.dicom_text import dicom_date, person_name
+from cemviewer.study.dicom_text import dicom_date, person_name
 from cemviewer.ui.pacs_settings import PacsSettingsDialog
 
 COLUMNS = ("Patient", "Patient ID", "Born", "Study date", "Accession", "Description", "Modalities", "Images")

@@ -19,7 +19,7 @@ from cemviewer.cli import main
 from cemviewer.reports.assessment import assess_study
 from cemviewer.reports.html_report import render_html, write_html
 from cemviewer.reports.key_image import OUTLINE, PANEL_SIDE
-from cemviewer.ui.assessment_panel import contribution_label
+from cemviewer.fusion.feature_names import contribution_label
 
 DATA_URI = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 

@@ -14,7 +14,7 @@ from cemviewer.imaging.windowing import window_levels
 from cemviewer.study.loader import scan_path
 from cemviewer.study.pixels import auto_window, load_image
 from cemviewer.ui import theme
-from cemviewer.ui.dicom_text import person_name
+from cemviewer.study.dicom_text import person_name
 
 
 @pytest.fixture(scope="module")

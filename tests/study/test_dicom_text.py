@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cemviewer.ui.dicom_text import age, dicom_date, person_name, sex
+from cemviewer.study.dicom_text import age, dicom_date, person_name, sex
 
 
 def test_person_names_read_family_name_first():
