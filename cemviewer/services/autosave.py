@@ -98,8 +98,11 @@ class Autosave(QObject):
             if restore_view(self.editor, study, view_name, view, self.problem.emit):
                 self._kept.add(view_name)
                 restored += len(view.records)
-        self.status.emit(f"Restored {restored} lesion{'s' if restored != 1 else ''} from autosave of "
-                         f"{_local_time(session.saved_at)}")
+        if restored:
+            self.status.emit(f"Restored {restored} lesion{'s' if restored != 1 else ''} from autosave of "
+                             f"{_local_time(session.saved_at)}")
+        else:
+            self.status.emit(f"Autosave of {_local_time(session.saved_at)} not restored")
         return restored
 
     def close_study(self) -> None:

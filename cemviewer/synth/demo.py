@@ -10,7 +10,7 @@ from pathlib import Path
 from cemviewer.synth.study import write_study
 from cemviewer.synth.truth import TRUTH_FILE
 
-DEMO_VERSION = "demo-v2"  # bump when the synthesizer changes what seed 0 looks like
+DEMO_VERSION = "demo-v3"  # bump when the synthesizer changes what seed 0 looks like
 DEMO_SEED = 0
 
 

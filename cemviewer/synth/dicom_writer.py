@@ -58,8 +58,10 @@ class StudyIdentity:
     frame_of_reference_uid: str
 
     @classmethod
-    def new(cls, seed: int) -> StudyIdentity:
-        """A reproducible identity: the same seed always gives the same names and UIDs."""
+    def new(cls, seed: int, geometry: tuple = ()) -> StudyIdentity:
+        """A reproducible identity: the same seed always gives the same names, and with the same `geometry` (what
+        else makes the pixels differ: shape, spacing) the same UIDs. Two studies of one seed at different sizes are
+        different studies: annotations, caches and autosaves keyed by their UIDs must not mix."""
         rng = np.random.default_rng(seed)
         year = 1950 + int(rng.integers(0, 35))
         month, day = int(rng.integers(1, 13)), int(rng.integers(1, 29))
@@ -68,12 +70,12 @@ class StudyIdentity:
             patient_name=f"{rng.choice(_LAST_NAMES)}^{rng.choice(_FIRST_NAMES)}",
             birth_date=f"{year:04d}{month:02d}{day:02d}",
             sex="F",
-            study_uid=_uid(seed, "study"),
+            study_uid=_uid(seed, "study", *geometry),
             study_date=f"2024{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 29)):02d}",
             study_time=f"{int(rng.integers(8, 18)):02d}{int(rng.integers(0, 60)):02d}00",
             accession_number=f"ACC{seed:08d}",
             study_description="CEM bilateral contrast-enhanced mammography",
-            frame_of_reference_uid=_uid(seed, "frame-of-reference"),
+            frame_of_reference_uid=_uid(seed, "frame-of-reference", *geometry),
         )
 
 

@@ -32,7 +32,7 @@ def write_study(out_dir: Path, seed: int = 0, shape: tuple[int, int] = FULL_SHAP
     _check_geometry(shape, pixel_spacing_mm)
     out_dir = Path(out_dir)
     study = synthesize(seed, shape, pixel_spacing_mm)
-    identity = StudyIdentity.new(seed)
+    identity = StudyIdentity.new(seed, (shape, pixel_spacing_mm))
     (out_dir / "masks").mkdir(parents=True, exist_ok=True)
     images: list[ImageTruth] = []
     findings: dict[int, list[LesionOnImage]] = {lesion.spec.id: [] for lesion in study.lesions}

@@ -28,6 +28,13 @@ def test_identity_is_reproducible_per_seed_and_distinct_across_seeds():
     assert pydicom.uid.UID(first.study_uid).is_valid and pydicom.uid.UID(first.frame_of_reference_uid).is_valid
 
 
+def test_one_seed_at_another_size_is_another_study_of_the_same_patient():
+    small, large = StudyIdentity.new(42, ((480, 400), 0.5)), StudyIdentity.new(42, ((3062, 2394), 0.1))
+    assert small == StudyIdentity.new(42, ((480, 400), 0.5))
+    assert small.study_uid != large.study_uid and small.frame_of_reference_uid != large.frame_of_reference_uid
+    assert small.patient_id == large.patient_id
+
+
 def test_written_file_is_a_for_presentation_mammogram_with_identity(tmp_path):
     identity = StudyIdentity.new(8)
     path = write_dataset(_dataset(identity=identity, pixel_spacing_mm=0.07), tmp_path / "a" / "image.dcm")
