@@ -12,6 +12,8 @@ from datetime import date
 
 from pydicom.dataset import Dataset
 
+from cemviewer.study.attributes import text
+
 # What the results table shows; asked for explicitly, as an archive returns only the keys it is asked for.
 RETURN_KEYS = ("StudyInstanceUID", "PatientName", "PatientID", "PatientBirthDate", "StudyDate", "StudyTime",
                "AccessionNumber", "StudyDescription", "ModalitiesInStudy", "NumberOfStudyRelatedSeries",
@@ -83,22 +85,17 @@ class StudySummary:
         modalities = ds.get("ModalitiesInStudy", "") or ()
         return cls(
             study_uid=uid,
-            patient_name=_text(ds, "PatientName"),
-            patient_id=_text(ds, "PatientID"),
-            birth_date=_text(ds, "PatientBirthDate"),
-            study_date=_text(ds, "StudyDate"),
-            study_time=_text(ds, "StudyTime"),
-            accession_number=_text(ds, "AccessionNumber"),
-            description=_text(ds, "StudyDescription"),
+            patient_name=text(ds, "PatientName"),
+            patient_id=text(ds, "PatientID"),
+            birth_date=text(ds, "PatientBirthDate"),
+            study_date=text(ds, "StudyDate"),
+            study_time=text(ds, "StudyTime"),
+            accession_number=text(ds, "AccessionNumber"),
+            description=text(ds, "StudyDescription"),
             modalities=(str(modalities),) if isinstance(modalities, str) else tuple(str(m) for m in modalities),
             series_count=_count(ds, "NumberOfStudyRelatedSeries"),
             instance_count=_count(ds, "NumberOfStudyRelatedInstances"),
         )
-
-
-def _text(ds: Dataset, keyword: str) -> str:
-    value = ds.get(keyword, "")
-    return "" if value is None else str(value).strip()
 
 
 def _count(ds: Dataset, keyword: str) -> int | None:

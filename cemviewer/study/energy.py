@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pydicom
 
+from cemviewer.study.attributes import text
 from cemviewer.study.model import Energy
 
 _IMAGE_TYPE_ENERGY = {
@@ -55,11 +56,6 @@ class EnergyVerdict:
     evidence: str  # what decided it, or why nothing could, in words a user can check against the header
 
 
-def _text(ds: pydicom.Dataset, keyword: str) -> str:
-    value = ds.get(keyword, "")
-    return str(value) if value is not None else ""
-
-
 def _kvp(ds: pydicom.Dataset) -> float | None:
     try:
         value = ds.get("KVP")
@@ -70,7 +66,7 @@ def _kvp(ds: pydicom.Dataset) -> float | None:
 
 def _first_match(ds: pydicom.Dataset, pattern: re.Pattern[str]) -> str | None:
     for keyword in _TEXT_ATTRIBUTES:
-        match = pattern.search(_text(ds, keyword))
+        match = pattern.search(text(ds, keyword))
         if match:
             return f"{keyword} mentions '{match.group(0)}'"
     return None

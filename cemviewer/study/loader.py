@@ -21,6 +21,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID, MediaStorageDirectoryStorage
 
 from cemviewer.study.anatomy import laterality_of, view_of
+from cemviewer.study.attributes import text
 from cemviewer.study.energy import classify_energy
 from cemviewer.study.model import Energy, ImageRef, PatientInfo, ScanResult, Skipped, Study, View
 
@@ -111,18 +112,10 @@ def _read_header(path: Path) -> tuple[pydicom.Dataset, str | None]:
         raise _Rejected(f"corrupt or truncated DICOM header: {error}") from error
 
 
-def _text(ds: pydicom.Dataset, keyword: str) -> str:
-    """An attribute as text; a value pydicom cannot convert reads as empty rather than failing the scan."""
-    try:
-        return str(ds.get(keyword) or "")
-    except Exception:  # noqa: BLE001 - lazily converted values raise whatever their VR parser raises
-        return ""
-
-
 def _number(ds: pydicom.Dataset, keyword: str) -> int:
     try:
         return int(ds.get(keyword) or 0)
-    except Exception:  # noqa: BLE001 - as in _text
+    except Exception:  # noqa: BLE001 - as in cemviewer.study.attributes.text
         return 0
 
 
@@ -130,13 +123,13 @@ def _decimal(ds: pydicom.Dataset, keyword: str) -> float | None:
     try:
         value = ds.get(keyword)
         return float(value) if value not in (None, "") else None
-    except Exception:  # noqa: BLE001 - as in _text
+    except Exception:  # noqa: BLE001 - as in cemviewer.study.attributes.text
         return None
 
 
 def _acquisition_order(ds: pydicom.Dataset, path: Path) -> tuple:
-    moment = (_text(ds, "AcquisitionDate") or _text(ds, "ContentDate")) + (
-        _text(ds, "AcquisitionTime") or _text(ds, "ContentTime")
+    moment = (text(ds, "AcquisitionDate") or text(ds, "ContentDate")) + (
+        text(ds, "AcquisitionTime") or text(ds, "ContentTime")
     )
     return moment, _number(ds, "SeriesNumber"), _number(ds, "InstanceNumber"), str(path)
 
@@ -144,7 +137,7 @@ def _acquisition_order(ds: pydicom.Dataset, path: Path) -> tuple:
 def _class_name(ds: pydicom.Dataset) -> str:
     # A file cut short inside its dataset still names its class in the file meta.
     meta_class = ds.file_meta.get("MediaStorageSOPClassUID") if hasattr(ds, "file_meta") else None
-    sop_class = UID(_text(ds, "SOPClassUID") or str(meta_class or ""))
+    sop_class = UID(text(ds, "SOPClassUID") or str(meta_class or ""))
     return sop_class.name if sop_class else "no SOP class"
 
 
@@ -152,7 +145,7 @@ def _check_image(ds: pydicom.Dataset, pixel_problem: str | None) -> None:
     """Reject a mammography object that is not one displayable 2-D image."""
     if pixel_problem:
         raise _Rejected(pixel_problem)
-    intent = _text(ds, "PresentationIntentType").upper()
+    intent = text(ds, "PresentationIntentType").upper()
     if "For Processing" in _class_name(ds) or intent == "FOR PROCESSING":
         raise _Rejected("for-processing (raw detector) image; only For Presentation images are displayed")
     frames = _number(ds, "NumberOfFrames")
@@ -162,7 +155,7 @@ def _check_image(ds: pydicom.Dataset, pixel_problem: str | None) -> None:
 
 def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
     """An ImageRef for a mammogram header, or _Rejected saying which attribute is missing."""
-    study_uid = _text(ds, "StudyInstanceUID")
+    study_uid = text(ds, "StudyInstanceUID")
     if not study_uid:
         raise _Rejected("no StudyInstanceUID, so the image cannot be placed in a study")
     laterality = laterality_of(ds)
@@ -178,10 +171,10 @@ def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
         raise _Rejected(verdict.evidence)
     ref = ImageRef(
         path=path,
-        sop_instance_uid=_text(ds, "SOPInstanceUID"),
-        series_uid=_text(ds, "SeriesInstanceUID"),
+        sop_instance_uid=text(ds, "SOPInstanceUID"),
+        series_uid=text(ds, "SeriesInstanceUID"),
         study_uid=study_uid,
-        patient_id=_text(ds, "PatientID"),
+        patient_id=text(ds, "PatientID"),
         laterality=laterality,
         view=view,
         energy=verdict.energy,
@@ -194,7 +187,7 @@ def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
 
 
 def _is_mammography(ds: pydicom.Dataset) -> bool:
-    modality = _text(ds, "Modality").upper()
+    modality = text(ds, "Modality").upper()
     return modality == "MG" or (not modality and "Mammography" in _class_name(ds))
 
 
@@ -236,7 +229,7 @@ class _Scan:
             if pixel_problem == _NO_PIXELS and "Image Storage" in _class_name(ds):
                 raise _Rejected(f"no pixel data in a {_class_name(ds)} object (truncated or incomplete file)")
             if "Segmentation" in _class_name(ds):
-                self.segmentations[_text(ds, "StudyInstanceUID")].append(path)
+                self.segmentations[text(ds, "StudyInstanceUID")].append(path)
                 return
             if pixel_problem == _NO_PIXELS:
                 raise _Rejected(f"not an image ({_class_name(ds)})")
@@ -251,9 +244,9 @@ class _Scan:
             self.skip(path, f"unusable DICOM header ({type(error).__name__}: {error})")
 
     def note_other_series(self, path: Path, ds: pydicom.Dataset) -> None:
-        modality = _text(ds, "Modality") or "no modality"
+        modality = text(ds, "Modality") or "no modality"
         kind = f"{modality}, {_class_name(ds)}"
-        self.other_series[(_text(ds, "SeriesInstanceUID") or str(path), kind)].append(path)
+        self.other_series[(text(ds, "SeriesInstanceUID") or str(path), kind)].append(path)
 
     def check_dicomdir(self, path: Path, ds: pydicom.Dataset) -> None:
         """Report the files a DICOMDIR lists that no longer exist; the walk finds everything else."""
@@ -294,21 +287,21 @@ class _Scan:
     def assemble_study(self, members: list[_Candidate]) -> Study:
         first = min(members, key=lambda c: str(c.ref.path)).header
         study = Study(
-            study_uid=_text(first, "StudyInstanceUID"),
+            study_uid=text(first, "StudyInstanceUID"),
             patient=PatientInfo(
-                patient_id=_text(first, "PatientID"),
-                patient_name=_text(first, "PatientName"),
-                birth_date=_text(first, "PatientBirthDate"),
-                sex=_text(first, "PatientSex"),
-                age=_text(first, "PatientAge"),
+                patient_id=text(first, "PatientID"),
+                patient_name=text(first, "PatientName"),
+                birth_date=text(first, "PatientBirthDate"),
+                sex=text(first, "PatientSex"),
+                age=text(first, "PatientAge"),
             ),
-            study_date=_text(first, "StudyDate"),
-            study_description=_text(first, "StudyDescription"),
-            accession_number=_text(first, "AccessionNumber"),
-            institution=_text(first, "InstitutionName"),
-            manufacturer=_text(first, "Manufacturer"),
-            model_name=_text(first, "ManufacturerModelName"),
-            segmentations=sorted(self.segmentations.get(_text(first, "StudyInstanceUID"), [])),
+            study_date=text(first, "StudyDate"),
+            study_description=text(first, "StudyDescription"),
+            accession_number=text(first, "AccessionNumber"),
+            institution=text(first, "InstitutionName"),
+            manufacturer=text(first, "Manufacturer"),
+            model_name=text(first, "ManufacturerModelName"),
+            segmentations=sorted(self.segmentations.get(text(first, "StudyInstanceUID"), [])),
         )
         slots: dict[tuple[str, str], dict[Energy, list[_Candidate]]] = defaultdict(lambda: defaultdict(list))
         for candidate in members:
