@@ -7,6 +7,7 @@ another study while one is still loading safe without cancelling running decodes
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ THUMBNAIL_SIDE = 256
 # Two decodes at once: the LE and recombined image of the first view arrive together, and the machine keeps a core
 # for the UI on a dual-core workstation.
 MAX_PARALLEL_DECODES = 2
+# Progress reports closer together than this are dropped (the last one always goes): each costs the UI thread about
+# a millisecond of redrawing, a fifth of its time while an uncompressed study loads, and no one sees them.
+PROGRESS_INTERVAL_S = 0.1
 
 
 @dataclass
@@ -51,6 +55,20 @@ def decode(ref: ImageRef) -> LoadedImage:
     return LoadedImage(window, thumbnail(source, window.mapping(), THUMBNAIL_SIDE), pyramid)
 
 
+class _Throttle:
+    """Lets a progress report through when PROGRESS_INTERVAL_S have passed since the last one, and the final one."""
+
+    def __init__(self) -> None:
+        self._last = time.monotonic()
+
+    def due(self, done: int, total: int) -> bool:
+        now = time.monotonic()
+        if done < total and now - self._last < PROGRESS_INTERVAL_S:
+            return False
+        self._last = now
+        return True
+
+
 class StudyLoader(QObject):
     progress = Signal(str, int, int)  # what is being done, done, total
     scanned = Signal(object)  # ScanResult with at least one study
@@ -72,9 +90,11 @@ class StudyLoader(QObject):
         self._pool.setMaxThreadCount(MAX_PARALLEL_DECODES)
         self._generation = 0
         self._pending: deque[ImageRef] = deque()
-        self._running = 0
+        self._in_flight: set[ImageRef] = set()
+        self._on_screen: set[ImageRef] = set()  # the images of the view the user sees, or will see first
         self._done = 0
         self._total = 0
+        self._progress = _Throttle()
         self._scanProgress.connect(self._on_scan_progress)
         self._scanDone.connect(self._on_scan_done)
         self._scanError.connect(self._on_scan_error)
@@ -95,11 +115,21 @@ class StudyLoader(QObject):
         self._new_generation()
         first = first or (study.views[0] if study.views else None)
         views = ([first] if first else []) + [view for view in study.views if view is not first]
+        self._on_screen = set(first.images()) if first else set()
         self._pending.extend(ref for view in views for ref in view.images() if ref not in done)
         self._total = len(self._pending)
+        self._progress = _Throttle()
+        self.progress.emit("Loading images", 0, self._total)
         if any(ref.compressed for ref in self._pending):
             decode_processes.start(MAX_PARALLEL_DECODES)
         self._start_decodes()
+        if not self._total:
+            self.idle.emit()
+
+    def preload(self) -> None:
+        """Start the processes that decode compressed images now, so the first compressed study does not wait
+        for them (about half a second)."""
+        decode_processes.start(MAX_PARALLEL_DECODES)
 
     def queued(self) -> list[ImageRef]:
         """The images waiting for a free worker, next first."""
@@ -107,10 +137,12 @@ class StudyLoader(QObject):
 
     def prioritize(self, view: View) -> None:
         """Move `view`'s images not yet started to the front of the queue (the user just selected it)."""
-        wanted = [ref for ref in self._pending if ref in view.images()]
+        self._on_screen = set(view.images())
+        wanted = [ref for ref in self._pending if ref in self._on_screen]
         for ref in reversed(wanted):
             self._pending.remove(ref)
             self._pending.appendleft(ref)
+        self._start_decodes()  # a decode held back for the view that was on screen may start now
 
     def shutdown(self) -> None:
         """Drop queued work and wait for the decodes in flight; call before the window goes away."""
@@ -121,7 +153,8 @@ class StudyLoader(QObject):
         """Forget the work of earlier opens; their decodes in flight finish unheard."""
         self._generation += 1
         self._pending.clear()
-        self._running = self._done = self._total = 0
+        self._in_flight.clear()
+        self._done = self._total = 0
 
     def _start_scan(self, locate: Callable[[], list[Path]]) -> None:
         self._new_generation()
@@ -133,8 +166,13 @@ class StudyLoader(QObject):
         """Worker thread."""
         try:
             paths = locate()
-            result = scan_paths(paths, lambda done, total: report_from_worker(self._scanProgress, generation,
-                                                                              done, total))
+            throttle = _Throttle()
+
+            def report(done: int, total: int) -> None:
+                if throttle.due(done, total):
+                    report_from_worker(self._scanProgress, generation, done, total)
+
+            result = scan_paths(paths, report)
         except FileNotFoundError as error:
             report_from_worker(self._scanError, generation, f"Cannot open: {error.args[0] if error.args else error}")
         except OSError as error:
@@ -159,17 +197,23 @@ class StudyLoader(QObject):
         if not result.studies:
             self.openFailed.emit(_nothing_found(result))
             return
-        self.scanned.emit(result)
+        # Decoding starts before the window takes the study in, and runs while it does.
         self.load_study(result.studies[0])
+        self.scanned.emit(result)
 
     def _start_decodes(self) -> None:
         generation = self._generation
-        while self._pending and self._running < MAX_PARALLEL_DECODES:
+        while self._pending and len(self._in_flight) < MAX_PARALLEL_DECODES and self._may_start(self._pending[0]):
             ref = self._pending.popleft()
-            self._running += 1
+            self._in_flight.add(ref)
             self._pool.start(lambda ref=ref: self._decode(generation, ref))
-        if not self._pending and not self._running:
-            self.idle.emit()
+
+    def _may_start(self, ref: ImageRef) -> bool:
+        """A compressed image on screen is decoded alone: its decoder then has every core (OpenJPEG's threads in
+        cemviewer.services.decode_processes), which brings the first view of a JPEG 2000 study in sooner than
+        sharing them with the next view's image would."""
+        return ref in self._on_screen or not any(other.compressed and other in self._on_screen
+                                                 for other in self._in_flight)
 
     def _decode(self, generation: int, ref: ImageRef) -> None:
         """Worker thread."""
@@ -184,23 +228,25 @@ class StudyLoader(QObject):
         else:
             report_from_worker(self._imageDone, generation, loaded)
 
-    def _finish_one(self) -> None:
-        self._running -= 1
-        self._done += 1
-        self.progress.emit("Loading images", self._done, self._total)
-        self._start_decodes()
-
     def _on_image_done(self, generation: int, loaded: LoadedImage) -> None:
-        if generation != self._generation:
-            return
-        self.imageLoaded.emit(loaded)
-        self._finish_one()
+        if generation == self._generation:
+            self._finish_one(generation, loaded.ref, lambda: self.imageLoaded.emit(loaded))
 
     def _on_image_error(self, generation: int, ref: ImageRef, message: str) -> None:
-        if generation != self._generation:
+        if generation == self._generation:
+            self._finish_one(generation, ref, lambda: self.imageFailed.emit(ref, message))
+
+    def _finish_one(self, generation: int, ref: ImageRef, report: Callable[[], None]) -> None:
+        self._in_flight.discard(ref)
+        self._start_decodes()  # the next image decodes while the window takes this one in
+        report()
+        if generation != self._generation:  # whoever heard the report opened something else
             return
-        self.imageFailed.emit(ref, message)
-        self._finish_one()
+        self._done += 1
+        if self._progress.due(self._done, self._total):
+            self.progress.emit("Loading images", self._done, self._total)
+        if self._done == self._total:
+            self.idle.emit()
 
 
 def report_from_worker(signal, *args) -> None:

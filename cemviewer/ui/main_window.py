@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or default_settings()
         self.recent = RecentStudies(self.settings)
         self.loader = StudyLoader(self)
+        self.loader.preload()
         self.analyser = LesionAnalyser(self)
         self.analyser.preload()
         self.analyses: dict[str, ViewAnalysis] = {}  # the current study's AI findings by view name

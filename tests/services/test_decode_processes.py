@@ -62,3 +62,22 @@ def test_the_loader_brings_a_whole_jpeg2000_study_in(qtbot, j2k_study):
     assert len(loaded) == 8
     for item in loaded:
         np.testing.assert_array_equal(item.window.image.pixels, load_image(item.ref).pixels)
+
+
+def test_worker_processes_decode_jpeg2000_on_every_core():
+    decode_processes.start(MAX_PARALLEL_DECODES)
+    threads = decode_processes._pool.submit(os.getenv, "OPJ_NUM_THREADS").result()
+    assert threads == os.environ.get("OPJ_NUM_THREADS", str(os.cpu_count()))
+
+
+def test_an_image_on_screen_decodes_alone_when_compressed(qtbot, j2k_study):
+    """While one of the first view's JPEG 2000 images still decodes, no other view's image starts: the decoder has
+    the cores to itself."""
+    [study] = scan_path(j2k_study).studies
+    loader = StudyLoader()
+    queued_when_loaded = []
+    loader.imageLoaded.connect(lambda loaded: queued_when_loaded.append(len(loader.queued())))
+    with qtbot.waitSignal(loader.idle, timeout=120_000):
+        loader.load_study(study)
+    loader.shutdown()
+    assert queued_when_loaded[:2] == [6, 4]

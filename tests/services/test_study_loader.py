@@ -139,3 +139,13 @@ def test_the_demo_is_located_on_the_worker(qtbot, loader, synthetic_study):
     with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
         loader.open_with(lambda: [synthetic_study])
     assert len(events["loaded"]) == 8
+
+
+def test_uncompressed_images_of_other_views_start_while_the_first_view_decodes(qtbot, loader, synthetic_study):
+    [study] = scan_path(synthetic_study).studies
+    queued_when_loaded = []
+    loader.imageLoaded.connect(lambda loaded: queued_when_loaded.append(len(loader.queued())))
+    with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+        loader.load_study(study)
+    # The next image starts before the window hears of the one just decoded.
+    assert queued_when_loaded == [5, 4, 3, 2, 1, 0, 0, 0]
