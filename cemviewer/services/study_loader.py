@@ -1,12 +1,15 @@
 """Opening a study off the UI thread: scan the headers, then decode the images, the view on screen first.
 
-Work runs on a small QThreadPool; results travel back as queued signals, so every slot runs on the UI thread.
+Work runs on a small QThreadPool; results travel back as queued signals, so every slot runs on the UI thread. A
+worker that finishes an image starts the next itself, before reporting: decoding never waits for the UI thread,
+which is busy drawing the first view while the rest of the study decodes.
 Each open starts a new generation: results of an earlier open that arrive late are dropped, which makes opening
 another study while one is still loading safe without cancelling running decodes.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Collection
@@ -89,6 +92,7 @@ class StudyLoader(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(MAX_PARALLEL_DECODES)
         self._generation = 0
+        self._lock = threading.Lock()  # the queue and the images in flight, shared with the worker threads
         self._pending: deque[ImageRef] = deque()
         self._in_flight: set[ImageRef] = set()
         self._on_screen: set[ImageRef] = set()  # the images of the view the user sees, or will see first
@@ -115,9 +119,10 @@ class StudyLoader(QObject):
         self._new_generation()
         first = first or (study.views[0] if study.views else None)
         views = ([first] if first else []) + [view for view in study.views if view is not first]
-        self._on_screen = set(first.images()) if first else set()
-        self._pending.extend(ref for view in views for ref in view.images() if ref not in done)
-        self._total = len(self._pending)
+        with self._lock:
+            self._on_screen = set(first.images()) if first else set()
+            self._pending.extend(ref for view in views for ref in view.images() if ref not in done)
+            self._total = len(self._pending)
         self._progress = _Throttle()
         self.progress.emit("Loading images", 0, self._total)
         if any(ref.compressed for ref in self._pending):
@@ -133,15 +138,17 @@ class StudyLoader(QObject):
 
     def queued(self) -> list[ImageRef]:
         """The images waiting for a free worker, next first."""
-        return list(self._pending)
+        with self._lock:
+            return list(self._pending)
 
     def prioritize(self, view: View) -> None:
         """Move `view`'s images not yet started to the front of the queue (the user just selected it)."""
-        self._on_screen = set(view.images())
-        wanted = [ref for ref in self._pending if ref in self._on_screen]
-        for ref in reversed(wanted):
-            self._pending.remove(ref)
-            self._pending.appendleft(ref)
+        with self._lock:
+            self._on_screen = set(view.images())
+            wanted = [ref for ref in self._pending if ref in self._on_screen]
+            for ref in reversed(wanted):
+                self._pending.remove(ref)
+                self._pending.appendleft(ref)
         self._start_decodes()  # a decode held back for the view that was on screen may start now
 
     def shutdown(self) -> None:
@@ -151,9 +158,10 @@ class StudyLoader(QObject):
 
     def _new_generation(self) -> None:
         """Forget the work of earlier opens; their decodes in flight finish unheard."""
-        self._generation += 1
-        self._pending.clear()
-        self._in_flight.clear()
+        with self._lock:
+            self._generation += 1
+            self._pending.clear()
+            self._in_flight.clear()
         self._done = self._total = 0
 
     def _start_scan(self, locate: Callable[[], list[Path]]) -> None:
@@ -202,11 +210,14 @@ class StudyLoader(QObject):
         self.scanned.emit(result)
 
     def _start_decodes(self) -> None:
-        generation = self._generation
-        while self._pending and len(self._in_flight) < MAX_PARALLEL_DECODES and self._may_start(self._pending[0]):
-            ref = self._pending.popleft()
-            self._in_flight.add(ref)
-            self._pool.start(lambda ref=ref: self._decode(generation, ref))
+        """Any thread."""
+        with self._lock:
+            generation = self._generation
+            while (self._pending and len(self._in_flight) < MAX_PARALLEL_DECODES
+                   and self._may_start(self._pending[0])):
+                ref = self._pending.popleft()
+                self._in_flight.add(ref)
+                self._pool.start(lambda ref=ref: self._decode(generation, ref))
 
     def _may_start(self, ref: ImageRef) -> bool:
         """A compressed image on screen is decoded alone: its decoder then has every core (OpenJPEG's threads in
@@ -220,27 +231,36 @@ class StudyLoader(QObject):
         try:
             loaded = decode(ref)
         except ImageLoadError as error:
-            report_from_worker(self._imageError, generation, ref, str(error))
+            report = (self._imageError, generation, ref, str(error))
         except MemoryError:
-            report_from_worker(self._imageError, generation, ref, f"{ref.path}: not enough memory to decode the image")
+            report = (self._imageError, generation, ref, f"{ref.path}: not enough memory to decode the image")
         except Exception as error:  # noqa: BLE001 - one bad image must not stop the others
-            report_from_worker(self._imageError, generation, ref, f"{ref.path}: {type(error).__name__}: {error}")
+            report = (self._imageError, generation, ref, f"{ref.path}: {type(error).__name__}: {error}")
         else:
-            report_from_worker(self._imageDone, generation, loaded)
+            report = (self._imageDone, generation, loaded)
+        with self._lock:
+            current = generation == self._generation
+            if current:
+                self._in_flight.discard(ref)
+        if current:
+            try:
+                self._start_decodes()  # the next image decodes while the window takes this one in
+            except RuntimeError:  # the loader was deleted meanwhile (see report_from_worker)
+                return
+        report_from_worker(*report)
 
     def _on_image_done(self, generation: int, loaded: LoadedImage) -> None:
         if generation == self._generation:
-            self._finish_one(generation, loaded.ref, lambda: self.imageLoaded.emit(loaded))
+            self.imageLoaded.emit(loaded)
+            self._count_done(generation)
 
     def _on_image_error(self, generation: int, ref: ImageRef, message: str) -> None:
         if generation == self._generation:
-            self._finish_one(generation, ref, lambda: self.imageFailed.emit(ref, message))
+            self.imageFailed.emit(ref, message)
+            self._count_done(generation)
 
-    def _finish_one(self, generation: int, ref: ImageRef, report: Callable[[], None]) -> None:
-        self._in_flight.discard(ref)
-        self._start_decodes()  # the next image decodes while the window takes this one in
-        report()
-        if generation != self._generation:  # whoever heard the report opened something else
+    def _count_done(self, generation: int) -> None:
+        if generation != self._generation:  # whoever heard of the image opened something else
             return
         self._done += 1
         if self._progress.due(self._done, self._total):

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -70,14 +73,40 @@ def test_worker_processes_decode_jpeg2000_on_every_core():
     assert threads == os.environ.get("OPJ_NUM_THREADS", str(os.cpu_count()))
 
 
-def test_an_image_on_screen_decodes_alone_when_compressed(qtbot, j2k_study):
-    """While one of the first view's JPEG 2000 images still decodes, no other view's image starts: the decoder has
-    the cores to itself."""
-    [study] = scan_path(j2k_study).studies
-    loader = StudyLoader()
-    queued_when_loaded = []
-    loader.imageLoaded.connect(lambda loaded: queued_when_loaded.append(len(loader.queued())))
-    with qtbot.waitSignal(loader.idle, timeout=120_000):
-        loader.load_study(study)
-    loader.shutdown()
-    assert queued_when_loaded[:2] == [6, 4]
+
+def test_worker_processes_leave_when_the_viewer_is_killed():
+    viewer = subprocess.Popen(
+        [sys.executable, "-c", "from cemviewer.services import decode_processes as d; d.start(2); "
+                               "d._pool.submit(int).result(); print(flush=True); import time; time.sleep(600)"],
+        stdout=subprocess.PIPE, text=True)
+    viewer.stdout.readline()  # the pool is up
+    workers = _children(viewer.pid)
+    viewer.kill()
+    viewer.wait()
+    deadline = time.monotonic() + 60
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert workers and not any(_running(pid) for pid in workers)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc; psutil is not a dependency)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                children.append(int(entry))
+    return children
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +36,33 @@ def _record(loader: StudyLoader) -> dict[str, list]:
     return events
 
 
+@contextmanager
+def _decoding_held(study, view_name, folder, compressed=False):
+    """`study` with `view_name`'s images replaced by named pipes (marked compressed, if asked, so they go to the
+    decode processes): a worker that opens one waits there until it is released, then reads an empty file (the
+    image fails). Keeps the loader's workers where they are while a test looks at the queue: they take the next
+    image themselves as soon as they are done. Yields the study, the held view and release(ref)."""
+    view = study.view(view_name)
+    pipes = {ref: folder / f"pipe-{view_name}-{ref.energy.value}" for ref in view.images()}
+    for pipe in pipes.values():
+        os.mkfifo(pipe)
+    held = {ref: dataclasses.replace(ref, path=pipes[ref], compressed=compressed) for ref in pipes}
+    held_view = dataclasses.replace(view, low_energy=held[view.low_energy], recombined=held[view.recombined])
+    waiting = set(held.values())
+
+    def release(ref):
+        if ref in waiting:
+            waiting.discard(ref)
+            os.close(os.open(ref.path, os.O_WRONLY))  # waits for the worker's open, then lets it read the end
+
+    try:
+        yield dataclasses.replace(study, views=[held_view if other is view else other for other in study.views]), \
+            held_view, release
+    finally:
+        for ref in list(waiting):
+            release(ref)
+
+
 def test_the_first_view_arrives_first_then_every_other_image(qtbot, loader, synthetic_study):
     events = _record(loader)
     with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
@@ -56,24 +86,27 @@ def test_decoded_images_match_the_core_and_carry_a_thumbnail(synthetic_study):
     assert loaded.thumbnail.max() > loaded.thumbnail.min()
 
 
-def test_a_selected_view_jumps_the_queue(qtbot, loader, synthetic_study):
+def test_a_selected_view_jumps_the_queue(qtbot, loader, synthetic_study, tmp_path):
     [study] = scan_path(synthetic_study).studies
     with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
-        loader.load_study(study)  # RCC's two decodes start at once; the rest wait in hanging order
-        assert loader.queued() == [ref for name in ("LCC", "RMLO", "LMLO") for ref in study.view(name).images()]
-        loader.prioritize(study.view("LMLO"))
-        assert loader.queued()[:2] == study.view("LMLO").images()
-        assert loader.queued()[2:] == study.view("LCC").images() + study.view("RMLO").images()
+        with _decoding_held(study, "RCC", tmp_path) as (held_study, _rcc, _release):
+            loader.load_study(held_study)  # RCC's two decodes start at once; the rest wait in hanging order
+            assert loader.queued() == [ref for name in ("LCC", "RMLO", "LMLO") for ref in study.view(name).images()]
+            loader.prioritize(study.view("LMLO"))
+            assert loader.queued()[:2] == study.view("LMLO").images()
+            assert loader.queued()[2:] == study.view("LCC").images() + study.view("RMLO").images()
 
 
-def test_images_already_shown_are_not_decoded_again(qtbot, loader, synthetic_study):
+def test_images_already_shown_are_not_decoded_again(qtbot, loader, synthetic_study, tmp_path):
     [study] = scan_path(synthetic_study).studies
     events = _record(loader)
     done = set(study.view("RCC").images())
     with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
-        loader.load_study(study, study.view("LCC"), done=done)
-        assert loader.queued() == study.view("RMLO").images() + study.view("LMLO").images()  # LCC's started
-    assert len(events["loaded"]) == 6 and not done & {loaded.ref for loaded in events["loaded"]}
+        with _decoding_held(study, "LCC", tmp_path) as (held_study, lcc, _release):
+            loader.load_study(held_study, lcc, done=done)
+            assert loader.queued() == study.view("RMLO").images() + study.view("LMLO").images()  # LCC's started
+    assert {ref for ref, _message in events["failed"]} == set(lcc.images())  # the pipes ended empty
+    assert len(events["loaded"]) == 4 and not done & {loaded.ref for loaded in events["loaded"]}
 
 
 def test_a_missing_path_fails_with_its_name(qtbot, loader, tmp_path):
@@ -147,5 +180,22 @@ def test_uncompressed_images_of_other_views_start_while_the_first_view_decodes(q
     loader.imageLoaded.connect(lambda loaded: queued_when_loaded.append(len(loader.queued())))
     with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
         loader.load_study(study)
-    # The next image starts before the window hears of the one just decoded.
-    assert queued_when_loaded == [5, 4, 3, 2, 1, 0, 0, 0]
+    # A worker starts its next image before the window hears of the one it just decoded.
+    assert queued_when_loaded[0] <= 5 and queued_when_loaded[-3:] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_a_compressed_image_on_screen_decodes_alone(qtbot, loader, synthetic_study, tmp_path, compressed):
+    """While one of the first view's compressed images decodes, no other view's image starts: its decoder has the
+    cores to itself. Uncompressed images do not wait."""
+    [study] = scan_path(synthetic_study).studies
+    queued_when_failed = []
+    loader.imageFailed.connect(lambda ref, message: queued_when_failed.append(len(loader.queued())))
+    with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+        with _decoding_held(study, "RCC", tmp_path, compressed) as (held_study, rcc, release):
+            loader.load_study(held_study)
+            with qtbot.waitSignal(loader.imageFailed, timeout=TIMEOUT_MS):
+                release(rcc.recombined)
+            [queued] = queued_when_failed
+            # Held: all six other images wait. Not held: the worker took the next one before reporting the failure.
+            assert queued == 6 if compressed else queued < 6
