@@ -30,6 +30,13 @@ def _dataset(pixels: np.ndarray, bits_stored: int | None = None, **options) -> p
     return ds
 
 
+def _random_values(dtype, bits_stored: int, shape, seed: int) -> np.ndarray:
+    """Values that fit in `bits_stored` bits, negative ones too for a signed type."""
+    signed = np.iinfo(dtype).min < 0
+    low, high = (-(2 ** (bits_stored - 1)), 2 ** (bits_stored - 1)) if signed else (0, 2**bits_stored)
+    return np.random.default_rng(seed).integers(low, high, shape).astype(dtype)
+
+
 def _read_both(path):
     """(the direct read, pydicom's pixel_array) of the file at `path`."""
     direct = read_native_pixels(pydicom.dcmread(path, defer_size=DEFER_SIZE), path)
@@ -51,9 +58,7 @@ def _garbage_above(values: np.ndarray, bits_stored: int, seed: int) -> np.ndarra
     [(np.uint16, 16), (np.uint16, 12), (np.int16, 16), (np.int16, 12), (np.uint8, 8), (np.uint8, 6), (np.int8, 8)],
 )
 def test_the_direct_read_equals_pixel_array(tmp_path, shape, syntax, dtype, bits_stored):
-    info = np.iinfo(dtype)
-    low, high = (-(2 ** (bits_stored - 1)), 2 ** (bits_stored - 1)) if info.min < 0 else (0, 2**bits_stored)
-    values = np.random.default_rng(5).integers(low, high, shape).astype(dtype)
+    values = _random_values(dtype, bits_stored, shape, seed=5)
     stored = _garbage_above(values, bits_stored, seed=6) if bits_stored < 8 * values.itemsize else values
     path = write(_dataset(stored, bits_stored), tmp_path / "image", syntax)
     deferred = pydicom.dcmread(path, defer_size=DEFER_SIZE).get_item("PixelData", keep_deferred=True).value is None
@@ -136,9 +141,7 @@ def test_an_element_shorter_than_its_image_is_refused(tmp_path):
 @pytest.mark.parametrize(("dtype", "bits_stored", "monochrome1"),
                          [(np.uint16, 12, False), (np.uint16, 16, True), (np.int16, 14, False)])
 def test_jpeg2000_through_pillow_equals_pylibjpeg(tmp_path, dtype, bits_stored, monochrome1):
-    info = np.iinfo(dtype)
-    low, high = (-(2 ** (bits_stored - 1)), 2 ** (bits_stored - 1)) if info.min < 0 else (0, 2**bits_stored)
-    values = np.random.default_rng(14).integers(low, high, LARGE).astype(dtype)
+    values = _random_values(dtype, bits_stored, LARGE, seed=14)
     path = write(_dataset(values, bits_stored, monochrome1=monochrome1), tmp_path / "j2k", JPEG2000Lossless)
     [ref] = scan_path(path).studies[0].images()
     reference = pydicom.dcmread(path)
