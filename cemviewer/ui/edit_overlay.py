@@ -1,4 +1,5 @@
-"""The edited lesions drawn over both images: one full-resolution ARGB image shared by an item in each pane.
+"""The edited lesions drawn over both images: one full-resolution ARGB image, made when the first lesion is drawn,
+shared by an item in each pane.
 
 A brush dab changes a few hundred pixels of a 3062 x 2394 image, so nothing here handles the whole image per edit:
 `redraw(box)` recomposes the changed box of the shared image in place (numpy writes straight into the QImage's
@@ -91,32 +92,47 @@ def compose(lesions: LesionSet, box: Box, out: np.ndarray) -> None:
 
 
 class MaskCanvas:
-    """The shared ARGB32 image of the current view's lesions."""
+    """The shared ARGB32 image of the current view's lesions, made when there is first something to draw on it.
+
+    Most views, and every view of a study just opened, have no lesion: their canvas is no image at all. A full-size
+    one is 29 MB at 3062 x 2394, and blanking it on the UI thread in the middle of each study open cost 4 ms when
+    its memory was warm and 56-155 ms when it was fresh. Made, its memory comes zeroed from the system (np.zeros), so
+    a first brush dab touches only the pages it draws on."""
 
     def __init__(self) -> None:
-        self.image = QImage()
-        self.pixels = np.zeros((0, 0), np.uint32)  # the image's memory
+        self.shape = (0, 0)  # rows, columns of the image drawn over
+        self.image = QImage()  # null until made
+        self._pixels: np.ndarray | None = None
         self.items: list[MaskOverlayItem] = []
 
+    @property
+    def pixels(self) -> np.ndarray:
+        """The image's memory (premultiplied ARGB32 as uint32, rows x columns), made blank on first use."""
+        if self._pixels is None:
+            rows, columns = self.shape
+            self._pixels = np.zeros((rows, columns), np.uint32)
+            # The QImage draws straight from this array; neither is replaced without the other.
+            self.image = (QImage(self._pixels.data, columns, rows, 4 * columns,
+                                 QImage.Format.Format_ARGB32_Premultiplied) if rows and columns else QImage())
+        return self._pixels
+
     def reset(self, shape: tuple[int, int] | None) -> None:
-        """An empty image of `shape` (rows, columns); None: none."""
-        rows, columns = shape or (0, 0)
-        if self.pixels.shape != (rows, columns):
-            self.image = QImage(columns, rows, QImage.Format.Format_ARGB32_Premultiplied) if rows else QImage()
-            self.pixels = (np.frombuffer(self.image.bits(), np.uint32).reshape(rows, columns) if rows
-                           else np.zeros((0, 0), np.uint32))
-            for item in self.items:
-                item.set_size(columns, rows)
-        self.pixels[...] = 0
+        """Nothing drawn over an image of `shape` (rows, columns); None: no image."""
+        drawn = self._pixels is not None
+        self.shape = shape or (0, 0)
+        self._pixels, self.image = None, QImage()
+        rows, columns = self.shape
         for item in self.items:
-            item.update()
+            item.set_size(columns, rows)
+            if drawn:
+                item.update()
 
     def redraw(self, lesions: LesionSet, box: Box | None = None) -> None:
         """Recompose `box` (all of each lesion's extent when None) and repaint it on every pane."""
         boxes = [box] if box is not None else [lesion.extent for lesion in lesions.lesions.values() if lesion.extent]
         for part in boxes:
             # A changed pixel can turn its neighbours into (or out of) an edge or halo: one pixel more around.
-            part = grow(part, 1, self.pixels.shape)
+            part = grow(part, 1, self.shape)
             if part is None:
                 continue
             compose(lesions, part, self.pixels[box_slices(part)])
@@ -136,12 +152,13 @@ class MaskOverlayItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # exposedRect: the part to paint
         self.setZValue(OVERLAY_Z)
         canvas.items.append(self)
-        rows, columns = canvas.pixels.shape
+        rows, columns = canvas.shape
         self.set_size(columns, rows)
 
     def set_size(self, columns: int, rows: int) -> None:
-        self.prepareGeometryChange()
-        self._size = (columns, rows)
+        if (columns, rows) != self._size:
+            self.prepareGeometryChange()
+            self._size = (columns, rows)
 
     def set_grid(self, grid: PixelGrid | None) -> None:
         width, height = grid.pixel_size if grid is not None else (1.0, 1.0)

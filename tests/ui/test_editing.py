@@ -339,6 +339,24 @@ def test_each_view_keeps_its_own_lesions(qtbot, editing):
     assert _only_lesion(window).mask[150, 150] and window.editor.canvas.pixels[150, 150] != 0
 
 
+def test_the_overlay_image_is_made_when_a_lesion_is_first_drawn(qtbot, editing):
+    window = editing
+    canvas = window.editor.canvas
+    assert canvas.image.isNull()  # a study just opened has no lesion: no 29 MB image to blank
+    before = [_screen_colour(window, pane, 150.5, 150.5) for pane in (0, 1)]
+    _key(qtbot, window, Qt.Key.Key_B)
+    _click(qtbot, window, 150.5, 150.5)
+    rows, columns = window.editor.lesions.shape
+    assert (canvas.image.height(), canvas.image.width()) == (rows, columns)
+    after = [_screen_colour(window, pane, 150.5, 150.5) for pane in (0, 1)]
+    assert after[0] != before[0] and after[1] != before[1]
+    _key(qtbot, window, Qt.Key.Key_2)
+    assert canvas.image.isNull()  # LCC has no lesion
+    _key(qtbot, window, Qt.Key.Key_1)
+    assert not canvas.image.isNull() and canvas.pixels[150, 150] != 0
+    _assert_overlay_current(window)
+
+
 def test_ai_lesions_arrive_as_proposals_to_accept_or_reject(qtbot, window, synthetic_study):
     with qtbot.waitSignal(window.analyser.finished, timeout=ANALYSIS_TIMEOUT_MS):
         window.open_paths([synthetic_study])
