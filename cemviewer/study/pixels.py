@@ -82,13 +82,16 @@ def auto_window(pixels: np.ndarray, invert: bool) -> WindowPreset:
 
 
 def _mirrored(stored: np.ndarray, horizontally: bool, vertically: bool) -> np.ndarray:
-    """`stored` in display orientation, contiguous. OpenCV mirrors left-right faster than numpy's negative-stride
-    copy (3.5-3.9 vs 5.4-6.6 ms for a 3062 x 2394 uint16 image); other pixel types get a numpy view, which
+    """`stored` in display orientation, contiguous. OpenCV mirrors in place when it may write to `stored` (1.4 ms
+    for a 3062 x 2394 uint16 image, against 3.5-3.9 ms into a new array and 5.4-6.6 ms for numpy's negative-stride
+    copy, and no second 14.6 MB of fresh memory to fault in); other pixel types get a numpy view, which
     _modality_values copies."""
     if not (horizontally or vertically):
         return stored
     if stored.dtype in _OPENCV_TYPES:
-        return cv2.flip(stored, -1 if horizontally and vertically else (1 if horizontally else 0))
+        code = -1 if horizontally and vertically else (1 if horizontally else 0)
+        in_place = stored.flags.writeable and stored.flags.c_contiguous
+        return cv2.flip(stored, code, dst=stored) if in_place else cv2.flip(stored, code)
     return stored[:: -1 if vertically else 1, :: -1 if horizontally else 1]
 
 

@@ -185,6 +185,22 @@ def test_orientation_flips_bring_the_chest_wall_to_the_conventional_side(
     assert (image.flipped_horizontally, image.flipped_vertically) == (marker[1] != 0, marker[0] != 3)
 
 
+@pytest.mark.parametrize("syntax", [pydicom.uid.ExplicitVRLittleEndian, RLELossless])
+@pytest.mark.parametrize(("orientation", "rows", "columns"), [
+    (["A", "L"], slice(None), slice(None, None, -1)),
+    (["P", "R"], slice(None, None, -1), slice(None)),
+    (["A", "R"], slice(None, None, -1), slice(None, None, -1)),
+])
+def test_mirrored_pixels_are_the_stored_ones_reversed(tmp_path, syntax, orientation, rows, columns):
+    # Odd sizes: the middle row and column stay put when mirrored in place.
+    original = breast_pixels(seed=5, shape=(61, 47))
+    ds = mammogram("R", "CC", pixels=original)
+    ds.PatientOrientation = orientation
+    image = _load(tmp_path, ds, syntax)
+    np.testing.assert_array_equal(image.pixels, original[rows, columns])
+    assert image.pixels.flags.c_contiguous
+
+
 def test_corrupt_compressed_pixels_raise_a_clear_error(tmp_path):
     path = write(mammogram(), tmp_path / "image", JPEG2000Lossless)
     [ref] = scan_path(path).studies[0].images()
@@ -215,7 +231,13 @@ def test_mirroring_into_display_orientation_matches_numpy_for_every_pixel_type(d
     from cemviewer.study.pixels import _mirrored
 
     stored = np.arange(7 * 5).reshape(7, 5).astype(dtype)
-    expected = stored[:: -1 if vertically else 1, :: -1 if horizontally else 1]
+    expected = stored[:: -1 if vertically else 1, :: -1 if horizontally else 1].copy()
     mirrored = _mirrored(stored, horizontally, vertically)
     assert mirrored.dtype == dtype
     np.testing.assert_array_equal(mirrored, expected)
+    # What OpenCV takes is mirrored in its own memory, and a read-only array into new memory.
+    if dtype in (np.uint8, np.uint16, np.int16, np.float32):
+        assert np.shares_memory(mirrored, stored)
+        stored = np.arange(7 * 5).reshape(7, 5).astype(dtype)
+        stored.flags.writeable = False
+        np.testing.assert_array_equal(_mirrored(stored, horizontally, vertically), expected)
