@@ -268,9 +268,13 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, what: str, done: int, total: int) -> None:
         self.progress.setVisible(True)
+        # QProgressBar.setValue repaints at once, and with it every pending change of the window: mid-load, a
+        # 20-35 ms paint of a half-shown view. Updates off, the bar is painted with the rest when the loop is free.
+        self.progress.setUpdatesEnabled(False)
         self.progress.setRange(0, total)
         self.progress.setValue(done)
         self.progress.setFormat(f"{what} {done}/{total}" if total else what)
+        self.progress.setUpdatesEnabled(True)
 
     def _on_scanned(self, scan: ScanResult) -> None:
         self.scan = scan

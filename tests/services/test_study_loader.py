@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from cemviewer.services.study_loader import StudyLoader, decode
+from cemviewer.services.study_loader import DECODE_NICENESS, MAX_PARALLEL_DECODES, StudyLoader, decode
 from cemviewer.study.loader import scan_path
 from cemviewer.study.pixels import load_image
 
@@ -75,6 +77,28 @@ def test_the_first_view_arrives_first_then_every_other_image(qtbot, loader, synt
     assert {loaded.ref for loaded in events["loaded"]} == set(study.images())
     assert ("Loading images", 8, 8) in events["progress"]
     assert any(what == "Scanning" and done == total > 0 for what, done, total in events["progress"])
+
+
+def _nice_by_thread() -> dict[int, int]:
+    """This process's threads and their nice values (Linux: field 19 of /proc/self/task/<id>/stat)."""
+    nice = {}
+    for task in Path("/proc/self/task").iterdir():
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        nice[int(task.name)] = int(fields[16])
+    return nice
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="threads have a nice value of their own on Linux")
+def test_decodes_run_nicer_than_the_ui_thread(qtbot, loader, synthetic_study):
+    ui_nice = os.getpriority(os.PRIO_PROCESS, 0)
+    before = _nice_by_thread()
+    with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+        loader.open_paths([synthetic_study])
+    after = _nice_by_thread()
+    assert after[threading.get_native_id()] == ui_nice == os.getpriority(os.PRIO_PROCESS, 0)
+    # The pool's threads outlive their work for a while: the ones that decoded are there, nicer.
+    decoders = {tid for tid, nice in after.items() if tid not in before and nice == min(ui_nice + DECODE_NICENESS, 19)}
+    assert decoders and len(decoders) <= MAX_PARALLEL_DECODES + 1
 
 
 def test_decoded_images_match_the_core_and_carry_a_thumbnail(synthetic_study):
