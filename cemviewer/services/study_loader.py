@@ -102,6 +102,7 @@ class StudyLoader(QObject):
         self._pending: deque[ImageRef] = deque()
         self._in_flight: set[ImageRef] = set()
         self._on_screen: set[ImageRef] = set()  # the images of the view the user sees, or will see first
+        self._held: list[tuple[ImageRef, tuple]] = []  # reports waiting for an image of the view on screen
         self._done = 0
         self._total = 0
         self._progress = _Throttle()
@@ -170,6 +171,7 @@ class StudyLoader(QObject):
             self._generation += 1
             self._pending.clear()
             self._in_flight.clear()
+            self._held.clear()
         self._done = self._total = 0
 
     def _start_scan(self, locate: Callable[[], list[Path]]) -> None:
@@ -249,14 +251,27 @@ class StudyLoader(QObject):
             report = (self._imageDone, generation, loaded)
         with self._lock:
             current = generation == self._generation
+            reports = [report]
             if current:
                 self._in_flight.discard(ref)
+                self._held.append((ref, report))
+                reports = self._releasable()
         if current:
             try:
                 self._start_decodes()  # the next image decodes while the window takes this one in
             except RuntimeError:  # the loader was deleted meanwhile (see report_from_worker)
                 return
-        report_from_worker(*report)
+        for report in reports:
+            report_from_worker(*report)
+
+    def _releasable(self) -> list[tuple]:
+        """The reports to send now, the view on screen's first (call holding the lock). While an image of that view
+        is moments from done (uncompressed, decoding now), reports wait for it: the window then takes the view's
+        two images in together and draws it once, rather than with one image and again with both."""
+        if any(other in self._in_flight and not other.compressed for other in self._on_screen):
+            return []
+        held, self._held = self._held, []
+        return [report for ref, report in sorted(held, key=lambda item: item[0] not in self._on_screen)]
 
     def _on_image_done(self, generation: int, loaded: LoadedImage) -> None:
         if generation == self._generation:

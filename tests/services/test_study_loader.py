@@ -121,6 +121,33 @@ def test_a_selected_view_jumps_the_queue(qtbot, loader, synthetic_study, tmp_pat
             assert loader.queued()[2:] == study.view("LCC").images() + study.view("RMLO").images()
 
 
+def test_the_view_on_screen_is_reported_once_both_its_images_are_done(qtbot, loader, synthetic_study, tmp_path):
+    [study] = scan_path(synthetic_study).studies
+    events = _record(loader)
+    with _decoding_held(study, "RCC", tmp_path) as (held_study, rcc, release):
+        loader.load_study(held_study, rcc)
+        release(rcc.low_energy)  # its decode ends at once (the pipe is empty), while the recombined one waits
+        qtbot.wait(300)
+        assert not events["failed"] and not events["loaded"]  # held for the recombined image
+        with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+            release(rcc.recombined)
+    assert [ref for ref, _message in events["failed"]] == [rcc.low_energy, rcc.recombined]
+    assert len(events["loaded"]) == 6
+
+
+def test_a_compressed_partner_is_not_waited_for(qtbot, loader, synthetic_study, tmp_path):
+    [study] = scan_path(synthetic_study).studies
+    events = _record(loader)
+    with _decoding_held(study, "RCC", tmp_path, compressed=True) as (held_study, rcc, release):
+        loader.load_study(held_study, rcc)
+        with qtbot.waitSignal(loader.imageFailed, timeout=TIMEOUT_MS):
+            release(rcc.recombined)  # the recombined image of a JPEG 2000 study shows before the slower LE
+        assert not events["loaded"]
+        with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+            release(rcc.low_energy)
+    assert [ref for ref, _message in events["failed"]] == [rcc.recombined, rcc.low_energy]
+
+
 def test_images_already_shown_are_not_decoded_again(qtbot, loader, synthetic_study, tmp_path):
     [study] = scan_path(synthetic_study).studies
     events = _record(loader)
@@ -218,8 +245,12 @@ def test_a_compressed_image_on_screen_decodes_alone(qtbot, loader, synthetic_stu
     with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
         with _decoding_held(study, "RCC", tmp_path, compressed) as (held_study, rcc, release):
             loader.load_study(held_study)
-            with qtbot.waitSignal(loader.imageFailed, timeout=TIMEOUT_MS):
+            if compressed:
+                with qtbot.waitSignal(loader.imageFailed, timeout=TIMEOUT_MS):
+                    release(rcc.recombined)
+                assert queued_when_failed == [6]  # all six other images wait
+            else:
+                # The worker takes the next image (its report waits for the low-energy image, still held).
                 release(rcc.recombined)
-            [queued] = queued_when_failed
-            # Held: all six other images wait. Not held: the worker took the next one before reporting the failure.
-            assert queued == 6 if compressed else queued < 6
+                qtbot.waitUntil(lambda: len(loader.queued()) < 6, timeout=TIMEOUT_MS)
+                assert not queued_when_failed
