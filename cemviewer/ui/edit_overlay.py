@@ -94,10 +94,10 @@ def compose(lesions: LesionSet, box: Box, out: np.ndarray) -> None:
 class MaskCanvas:
     """The shared ARGB32 image of the current view's lesions, made when there is first something to draw on it.
 
-    Most views, and every view of a study just opened, have no lesion: their canvas is no image at all. A full-size
-    one is 29 MB at 3062 x 2394, and blanking it on the UI thread in the middle of each study open cost 4 ms when
-    its memory was warm and 56-155 ms when it was fresh. Made, its memory comes zeroed from the system (np.zeros), so
-    a first brush dab touches only the pages it draws on."""
+    A view has no lesion until the AI proposes one or the annotator draws: till then the canvas is no image at all.
+    A full-size one is 29 MB at 3062 x 2394, and blanking it on the UI thread in the middle of each study open cost
+    4 ms when its memory was warm and 56-155 ms when it was fresh. Made, its memory comes zeroed from the system
+    (np.zeros), so a first brush dab touches only the pages it draws on."""
 
     def __init__(self) -> None:
         self.shape = (0, 0)  # rows, columns of the image drawn over
