@@ -2,14 +2,15 @@
 synthetic study (2294 x 1914 px, 0.1 mm, four views) with an empty findings cache; a 5 ms QTimer stamps every tick,
 and the longest gap between ticks is how long the UI could not react. Then the same study is opened again (served
 from the memory cache), once more in a new window (served from the disk cache), and in a new window with an empty
-findings cache once the models are loaded. The first open includes the one-off import of torch, grad-cam and what they
-pull in (sympy, matplotlib): the viewer starts that import in the AI worker when its window is built, and Python's
-import holds the GIL while it unmarshals each module, so a study opened right at start-up can see that stall.
+findings cache once the models are loaded. The first open is right after start: the window has just begun the AI
+process (cemviewer.services.lesion_ai_process), which imports torch and loads the models while the study opens.
+This script imports no torch itself, as the viewer does not: torch in this process would hide what its import costs.
 
     .venv/bin/python benchmarks/bench_ui_stall.py [--seed 7]
 
 Prints a Markdown table: per phase the longest gap and the 99th percentile gap between ticks, and the times from
-opening to the first view's overlays on screen and to the whole study analysed.
+opening to the first view's overlays on screen and to the whole study analysed; then the AI's seconds per view (as
+the analyser's worker thread waited for them), and the peak resident memory of this process and of its children.
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from cemviewer.services.inference import worker_threads  # noqa: E402
+from cemviewer.services.lesion_ai_process import worker_threads  # noqa: E402
 from cemviewer.synth.study import write_study  # noqa: E402
 from cemviewer.ui.main_window import MainWindow  # noqa: E402
 
@@ -119,6 +119,30 @@ def _apply_ms(app: QApplication, window: MainWindow) -> float:
     return max(times) * 1000.0
 
 
+def _peak_rss_mib(pid: int | str = "self") -> float:
+    """A process's peak resident memory (VmHWM), MiB."""
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+
+
+def _child_peaks_mib() -> list[str]:
+    """Peak resident memory of this process's living children (the AI process, decode processes), MiB."""
+    peaks = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            if parent == os.getpid():
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    name = cmdline.read().split(b"\0")[-2].decode()[-60:]
+                peaks.append(f"{entry} ({name}): {_peak_rss_mib(entry):.0f}")
+        except (OSError, IndexError):
+            continue
+    return peaks
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=7)
@@ -155,10 +179,13 @@ def main() -> None:
         fresh.show()
         fresh.set_heatmap_shown(True)
         rows.append(_row("first open, models preloaded", recorder, _open_and_time(app, fresh, study), "models"))
+        threads = {analysis.torch_threads for analysis in fresh.analyses.values()}
+        seconds = [analysis.seconds for analysis in fresh.analyses.values()]
+        children = _child_peaks_mib()
         fresh.close()
 
     print(f"UI responsiveness during lesion AI: {os.cpu_count()} CPU cores, device {device}, "
-          f"{worker_threads()} torch thread(s) in the worker (torch now reports {torch.get_num_threads()}), "
+          f"torch threads {sorted(threads)} ({worker_threads()} wanted), "
           f"{TICK_MS} ms timer, 4 views of 2294 x 1914 px, {lesions} lesions\n")
     print("| open | findings from | longest gap ms | p99 gap ms | longest gap during analysis ms | "
           "longest gap, AI alone (its duration) ms | open → first view's overlays ms | "
@@ -166,6 +193,10 @@ def main() -> None:
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print("\n".join(rows))
     print(f"\nLongest UI-thread time to show one view's outlines + heatmap (drawing included): {apply_ms:.1f} ms")
+    print(f"AI seconds per view (models preloaded, worker's view): {', '.join(f'{s:.2f}' for s in seconds)}")
+    print(f"torch imported in the viewer process: {'torch' in sys.modules}; peak RSS MiB: viewer "
+          f"{_peak_rss_mib():.0f}; "
+          f"children: {'; '.join(children) or 'none'}")
 
 
 if __name__ == "__main__":

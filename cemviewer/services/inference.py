@@ -1,19 +1,20 @@
-"""Lesion AI for the open study, off the UI thread: each view of the study goes through LesionAI.analyze on one
-worker thread, the selected view first, on the GPU when torch sees one, else the CPU.
+"""Lesion AI for the open study, off the UI thread: each view of the study goes through LesionAI.analyze, one view
+at a time, the selected view first, on the GPU when torch sees one, else the CPU.
 
 The window hands over the images the loader decoded (`add_image`); a view is analysed once all its images are
-there. Findings come back as ViewAnalysis: everything the window draws, computed in the worker (outline polylines,
-a reduced heatmap), so applying them costs the UI thread next to nothing.
+there. Findings come back as ViewAnalysis: everything the window draws, computed off the UI thread (outline
+polylines, a reduced heatmap), so applying them costs the UI thread next to nothing.
 
-- Models are loaded once per process, lazily, by the worker (model load never blocks the UI), and kept per models
-  folder and device; a failed load is tried again on the next study.
+- The models run in a separate process (cemviewer.services.lesion_ai_process: why a process, and not a thread, is
+  said there); a worker thread here checks the disk cache, hands the view to that process and waits. The viewer's
+  process never imports torch. Models are loaded once per AI process, started and loaded as soon as the window is
+  built (`preload`); a failed load is tried again on the next study, and a process that died is replaced by the
+  next study's.
 - Results are cached per view in memory for the session (the window's reopening is instant, no worker at all) and on
   disk between sessions (cemviewer.services.findings_cache), keyed by study UID, SOP instance UIDs and the model
   files' sizes and modification times.
 - Cancelling (or starting another study) stops the analysis in flight at the next stage boundary of analyze; results
   of an older run that arrive late still fill the memory cache but are not reported.
-- Torch gets all cores but one, which stays with the UI; with the GIL mostly released by torch, the event loop keeps
-  running while a view is analysed.
 """
 
 from __future__ import annotations
@@ -25,25 +26,23 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from cemviewer.ai.findings import AIOutOfMemoryError, AnalysisCancelled, ViewFindings
-from cemviewer.ai.model_files import DEVICE_ENV, ModelLoadError, default_models_dir
-from cemviewer.imaging.lesion_marks import LesionMarks, ViewMarks, outline_contours, reduced_heat
-from cemviewer.services.findings_cache import FindingsCache, findings_key, model_fingerprint
+from cemviewer.ai.findings import AIOutOfMemoryError, AnalysisCancelled
+from cemviewer.ai.model_files import ModelLoadError, default_models_dir
+from cemviewer.imaging.lesion_marks import ViewMarks
+from cemviewer.services import lesion_ai_process
+from cemviewer.services.findings_cache import FindingsCache
+from cemviewer.services.lesion_ai_process import ModelJob, view_key, view_marks
 from cemviewer.services.study_loader import report_from_worker
 from cemviewer.study.model import ImageRef, MammoImage, Study, View
 
-if TYPE_CHECKING:
-    from cemviewer.ai.pipeline import LesionAI
-
 MEMORY_ENTRIES = 64  # views kept in memory: a day's worth of reopened studies, a few MB
-# How much nicer than the UI thread the worker thread runs (Linux): when both want a core, the UI gets it.
+# How much nicer than the UI thread the worker thread runs (Linux): it reads the disk cache and builds outlines.
 WORKER_NICENESS = 5
 
 # Where a ViewAnalysis came from.
@@ -69,74 +68,12 @@ class ViewAnalysis:
     torch_threads: int  # CPU threads torch had for the models in the worker; 0 when they did not run
 
 
-def worker_threads() -> int:
-    """Torch threads for analysis: every core but one, which stays with the UI (so one on a dual-core machine)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores - 1)
-
-
 def _yield_to_ui(ui_niceness: int) -> None:
     """Worker thread: lower this thread's scheduling priority below the UI thread's. Linux schedules threads as
     tasks, so this touches no other thread; elsewhere analysis runs at normal priority."""
     if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, ui_niceness + WORKER_NICENESS))
-
-
-def view_marks(findings: ViewFindings) -> ViewMarks:
-    """What the viewer draws of `findings`: outline polylines per energy and the reduced heatmap."""
-    lesions = [LesionMarks(number, lesion.score, lesion.malignancy, lesion.box,
-                           {energy: outline_contours(mask, lesion.box) for energy, mask in lesion.outlines.items()},
-                           _cropped(lesion.mask, lesion.box))
-               for number, lesion in enumerate(findings.lesions, start=1)]
-    heat = reduced_heat(findings.heatmap) if findings.heatmap is not None else None
-    return ViewMarks(lesions, heat, findings.device)
-
-
-def _cropped(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    x0, y0, x1, y1 = box
-    return mask[y0:y1, x0:x1].copy()  # a copy: the full-size mask is not kept alive by the crop
-
-
-@dataclass(frozen=True)
-class _LoadedModels:
-    ai: LesionAI
-    fingerprint: str | None  # of the files as they were when loaded
-
-
-class _ModelRegistry:
-    """The process's loaded models, one LesionAI per models folder and device."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loaded: dict[tuple[str, str], _LoadedModels] = {}
-
-    @staticmethod
-    def _place(folder: Path, device: str | None) -> tuple[str, str]:
-        return str(folder.resolve()), device or os.environ.get(DEVICE_ENV) or "auto"
-
-    def fingerprint(self, folder: Path, device: str | None) -> str | None:
-        """Of the weights in use: those loaded (even if the files changed since), else those on disk."""
-        loaded = self._loaded.get(self._place(folder, device))
-        return loaded.fingerprint if loaded is not None else model_fingerprint(folder)
-
-    def get(self, folder: Path, device: str | None) -> _LoadedModels:
-        """Load on first use; raises ModelLoadError."""
-        place = self._place(folder, device)
-        with self._lock:
-            if place not in self._loaded:
-                # Imported here, in the worker: torch costs the viewer 1.3 s and ~600 MB at start-up otherwise.
-                from cemviewer.ai.pipeline import LesionAI
-
-                fingerprint = model_fingerprint(folder)
-                self._loaded[place] = _LoadedModels(LesionAI.load(folder, device), fingerprint)
-            return self._loaded[place]
-
-
-_MODELS = _ModelRegistry()
 
 
 @dataclass(frozen=True)
@@ -150,37 +87,31 @@ class _Job:
     device: str | None
 
     def key(self, fingerprint: str | None) -> str | None:
-        return findings_key(self.study_uid, list(self.sop_instance_uids), fingerprint) if fingerprint else None
+        return view_key(self.study_uid, self.sop_instance_uids, fingerprint)
 
+    def for_models(self, cache_folder: Path) -> ModelJob:
+        """Only what the models need: the pixels, not the rest of the images."""
+        return ModelJob(self.study_uid, self.sop_instance_uids, *(image and image.pixels for image in self.images),
+                        tuple(bool(image and image.invert) for image in self.images), self.models_dir, self.device,
+                        cache_folder)
 
-def _bright_dense(image: MammoImage | None) -> np.ndarray | None:
-    """The pixels as the models were trained on them: bright = dense, which MONOCHROME1 files store inverted."""
-    if image is None:
-        return None
-    return image.pixels.max() - image.pixels if image.invert else image.pixels
+    @property
+    def images(self) -> tuple[MammoImage | None, MammoImage | None]:
+        return self.le, self.rec
 
 
 def _analyse(job: _Job, disk: FindingsCache, stop: threading.Event) -> ViewAnalysis:
-    """Worker thread: the disk cache, else the models."""
+    """Worker thread: the disk cache, else the models (in the AI process)."""
     start = time.perf_counter()
     if stop.is_set():
         raise AnalysisCancelled(f"analysis of {job.view_name} cancelled before it started")
-    key = job.key(_MODELS.fingerprint(job.models_dir, job.device))
+    key = job.key(lesion_ai_process.fingerprint(job.models_dir, job.device))
     findings = disk.load(key) if key else None
-    source, threads = FROM_DISK, 0
-    if findings is None:
-        models = _MODELS.get(job.models_dir, job.device)
-        import torch  # loaded by the models above; see _ModelRegistry.get
-
-        # Per thread (OpenMP): it must be set here, in the worker that runs the models.
-        if torch.get_num_threads() != worker_threads():
-            torch.set_num_threads(worker_threads())
-        findings = models.ai.analyze(_bright_dense(job.le), _bright_dense(job.rec), cancel=stop.is_set)
-        source, threads = FROM_MODEL, torch.get_num_threads()
-        key = job.key(models.fingerprint)
-        if key:
-            disk.save(key, findings)
-    return ViewAnalysis(job.view_name, key, view_marks(findings), source, time.perf_counter() - start, threads)
+    if findings is not None:
+        return ViewAnalysis(job.view_name, key, view_marks(findings), FROM_DISK, time.perf_counter() - start, 0)
+    result = lesion_ai_process.analyse(job.for_models(disk.folder), stop)  # it saves the findings to `disk`
+    return ViewAnalysis(job.view_name, result.key, result.marks, FROM_MODEL, time.perf_counter() - start,
+                        result.torch_threads)
 
 
 class LesionAnalyser(QObject):
@@ -227,17 +158,11 @@ class LesionAnalyser(QObject):
     # --- what the window calls ------------------------------------------------------------------------------
 
     def preload(self) -> None:
-        """Load the models in the worker now, while nothing is on screen yet. Importing torch holds the GIL for
-        about 240 ms in one piece (its native libraries load): done during the first analysis, that froze the UI
-        while the user was already looking at the images. A load that fails is reported by the analysis."""
+        """Start the AI process and load the models there now, while nothing is on screen yet (a process and torch
+        take seconds to start). The worker thread only hands the request over. A load that fails is reported by
+        the analysis."""
         folder, device = self._models_dir or default_models_dir(), self._device
-
-        def load() -> None:
-            with contextlib.suppress(ModelLoadError):
-                _MODELS.get(folder, device)
-
-        self._pool.start(load)
-
+        self._pool.start(lambda: lesion_ai_process.preload(folder, device))
 
     def start(self, study: Study, first: str | None = None) -> None:
         """Analyse `study`'s views (`first`, default its first view, before the others) as their images arrive.
@@ -333,7 +258,7 @@ class LesionAnalyser(QObject):
             self._pool.start(lambda: self._work(run, job, stop))
 
     def _serve_from_memory(self) -> None:
-        fingerprint = _MODELS.fingerprint(self._models_now, self._device)
+        fingerprint = lesion_ai_process.fingerprint(self._models_now, self._device)
         if fingerprint is None:
             return
         for view in list(self._pending):
@@ -370,6 +295,10 @@ class LesionAnalyser(QObject):
             report_from_worker(self._workerFailed, run, f"Lesion AI is off: {error}. The images can be read as usual.")
         except AIOutOfMemoryError as error:
             report_from_worker(self._workerFailed, run, f"Lesion AI stopped: {error}.")
+        except BrokenProcessPool:
+            report_from_worker(self._workerFailed, run, "Lesion AI stopped: its process ended unexpectedly (it may "
+                                                        "have run out of memory or been killed). The images can be "
+                                                        "read as usual; the next study starts it again.")
         except ValueError as error:
             report_from_worker(self._workerViewFailed, run, job.view_name,
                                f"Lesion AI could not analyse {job.view_name}: {error}")

@@ -6,14 +6,17 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
 
 import numpy as np
 import pytest
 
 from cemviewer.ai.pipeline import CLASSIFIER_FILE, SEGMENTER_FILE, LesionAI, default_models_dir
 from cemviewer.services.findings_cache import FindingsCache, findings_key, model_fingerprint
+from cemviewer.services import lesion_ai_process
 from cemviewer.services.inference import (CANCELLED, FAILED, FINISHED, FROM_DISK, FROM_MEMORY, FROM_MODEL,
-                                          LesionAnalyser, worker_threads)
+                                          LesionAnalyser)
+from cemviewer.services.lesion_ai_process import worker_threads
 from cemviewer.study.loader import scan_path
 from cemviewer.study.pixels import load_image
 
@@ -103,7 +106,9 @@ def test_views_are_analysed_as_the_pipeline_finds_and_drawn_on_the_image_grid(qt
         for marks, lesion in zip(analysis.marks.lesions, direct.lesions):
             assert set(marks.contours) == set(lesion.outlines)
             x0, y0, x1, y1 = lesion.box
-            assert np.array_equal(marks.mask, lesion.mask[y0:y1, x0:x1]) and marks.mask.base is None
+            assert np.array_equal(marks.mask, lesion.mask[y0:y1, x0:x1])
+            # The crop keeps no full-size mask alive (from the AI process, it lies in its own bytes).
+            assert marks.mask.base is None or memoryview(marks.mask.base).nbytes == marks.mask.nbytes
             for energy, contours in marks.contours.items():
                 points = np.concatenate(contours)
                 assert (points[:, 0] >= x0 - 0.5).all() and (points[:, 0] <= x1 - 0.5).all()
@@ -122,7 +127,7 @@ def test_views_are_analysed_as_the_pipeline_finds_and_drawn_on_the_image_grid(qt
             assert heat.levels.dtype == np.uint8 and heat.peak == pytest.approx(float(direct.heatmap.max()))
             assert heat.levels.shape == tuple(-(-side // heat.step) for side in le.shape)
             assert abs(heat.levels.max() / 255 - direct.heatmap.max()) < 0.25  # block means soften the peak
-    # The worker left a core to the UI (on a dual-core machine, torch ran on one thread).
+    # The AI process left a core to the UI (on a dual-core machine, torch ran on one thread).
     assert {analysis.torch_threads for analysis in recorded.analyses} == {worker_threads()}
     assert worker_threads() == max(1, len(os.sched_getaffinity(0)) - 1)
 
@@ -228,6 +233,28 @@ def test_unusable_weights_fail_the_run_with_a_message(qtbot, make_analyser, stud
     expected = {"no folder": str(models), "empty folder": str(models / SEGMENTER_FILE),
                 "corrupt classifier": str(models / CLASSIFIER_FILE)}[damage]
     assert expected in message
+
+
+def test_an_ai_process_that_dies_stops_the_run_with_a_message_and_the_next_study_starts_another(
+        qtbot, make_analyser, study, images):
+    analyser, recorded = make_analyser()
+    dead = lesion_ai_process.worker_pid()
+
+    def kill(*_progress) -> None:  # as the first view is handed to the process
+        analyser.progress.disconnect(kill)
+        os.kill(dead, signal.SIGKILL)
+
+    analyser.progress.connect(kill)
+    with qtbot.waitSignal(analyser.failed, timeout=TIMEOUT_MS):
+        analyser.start(study)
+        _feed(analyser, study, images)
+    assert analyser.state == FAILED and not recorded.analyses
+    [message] = recorded.failures
+    assert message.startswith("Lesion AI stopped: its process ended unexpectedly")
+
+    _analyse_all(qtbot, analyser, study, images)
+    assert set(recorded.by_view()) == VIEWS and analyser.model_runs == 4
+    assert lesion_ai_process.worker_pid() != dead
 
 
 def test_monochrome1_images_are_analysed_bright_dense(qtbot, make_analyser, study, images, tmp_path):
