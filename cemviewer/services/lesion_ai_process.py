@@ -10,10 +10,11 @@ loads, and runs, without touching the viewer's interpreter.
   the first job. It loads the models once per models folder and device, runs torch on every core but one (the
   other stays with the UI) at 5 below the viewer's priority, uses CUDA when torch sees a GPU there, and exits when
   the viewer's process ends.
-- `analyse` is called by LesionAnalyser's worker thread, which waits for the result: one view's pixels go in (no
-  copy is made on the viewer's side before the pipe; see BENCHMARKS.md for what the transfer costs the UI), and
-  only what the window draws comes back (outline polylines, a reduced heatmap). The findings are saved to the disk
-  cache by the process, which holds the full-size masks.
+- `analyse` is called by LesionAnalyser's worker thread, which waits for the result. One view's pixels go in
+  through shared memory, not the pipe: pickling two full-size images held the viewer's GIL 10-70 ms in one piece,
+  the copy into shared memory holds it not at all (numpy releases it). Only what the window draws comes back
+  (outline polylines, a reduced heatmap); the process, which holds the full-size masks, saves the findings to the
+  disk cache.
 - Cancelling: a shared integer, given to the process when it starts, holds the ticket of the job asked to stop; the
   process compares it with its job's ticket at each stage boundary of LesionAI.analyze.
 - A process that dies (crash, killed, out of host memory) raises BrokenProcessPool for the job in flight; the next
@@ -30,6 +31,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,6 +102,38 @@ def _cropped(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return mask[y0:y1, x0:x1].copy()  # a copy: the full-size mask is not kept alive by the crop
 
 
+@dataclass(frozen=True)
+class _SharedPixels:
+    """Images one after the other in a shared memory block: (shape, dtype, offset) each, None for a missing one."""
+
+    name: str
+    layouts: tuple[tuple[tuple[int, ...], str, int] | None, ...]
+
+
+def _share(images: tuple[np.ndarray | None, ...]) -> tuple[SharedMemory, _SharedPixels]:
+    """In the viewer: copy `images` into a new shared block (numpy copies without holding the GIL)."""
+    block = SharedMemory(create=True, size=max(1, sum(image.nbytes for image in images if image is not None)))
+    layouts, offset = [], 0
+    for image in images:
+        if image is None:
+            layouts.append(None)
+            continue
+        np.copyto(np.ndarray(image.shape, image.dtype, block.buf, offset), image)
+        layouts.append((image.shape, image.dtype.str, offset))
+        offset += image.nbytes
+    return block, _SharedPixels(block.name, tuple(layouts))
+
+
+def _unshared(pixels: _SharedPixels) -> list[np.ndarray | None]:
+    """In the AI process: its own copies of the images, so the block is let go at once."""
+    block = SharedMemory(pixels.name)
+    try:
+        return [None if layout is None else np.ndarray(layout[0], layout[1], block.buf, layout[2]).copy()
+                for layout in pixels.layouts]
+    finally:
+        block.close()
+
+
 def _place(folder: Path, device: str | None) -> tuple[Path, str | None]:
     """Where models are loaded from and run, as the process sees it: the viewer's environment decides."""
     return Path(folder).resolve(), device or os.environ.get(DEVICE_ENV) or None
@@ -155,11 +189,12 @@ def _bright_dense(pixels: np.ndarray | None, inverted: bool) -> np.ndarray | Non
     return pixels.max() - pixels if pixels is not None and inverted else pixels
 
 
-def _run(job: ModelJob, ticket: int) -> ModelResult:
+def _run(job: ModelJob, pixels: _SharedPixels, ticket: int) -> ModelResult:
     import torch
 
     models = _models(job.models_dir, job.device)
-    findings = models.ai.analyze(_bright_dense(job.le, job.inverted[0]), _bright_dense(job.rec, job.inverted[1]),
+    le, rec = _unshared(pixels)
+    findings = models.ai.analyze(_bright_dense(le, job.inverted[0]), _bright_dense(rec, job.inverted[1]),
                                  cancel=lambda: _cancelled.value == ticket)
     key = view_key(job.study_uid, job.sop_instance_uids, models.fingerprint)
     if key:
@@ -221,14 +256,15 @@ def analyse(job: ModelJob, stop: threading.Event) -> ModelResult:
     (ModelLoadError, AIOutOfMemoryError, ValueError, AnalysisCancelled once `stop` is set) and BrokenProcessPool
     when the process ended unexpectedly."""
     process, place = _started(), _place(job.models_dir, job.device)
-    job = dataclasses.replace(job, models_dir=place[0], device=place[1])
+    block, pixels = _share((job.le, job.rec))
+    job = dataclasses.replace(job, le=None, rec=None, models_dir=place[0], device=place[1])  # the pixels are shared
     ticket = next(_tickets)
     future = None
     try:
         while True:
             if stop.is_set():
                 process.cancelled.value = ticket
-            future = future or process.pool.submit(_run, job, ticket)
+            future = future or process.pool.submit(_run, job, pixels, ticket)
             try:
                 result = future.result(timeout=CANCEL_POLL_S)
                 break
@@ -237,6 +273,9 @@ def analyse(job: ModelJob, stop: threading.Event) -> ModelResult:
     except BrokenProcessPool:
         _ended(process)
         raise
+    finally:
+        block.close()
+        block.unlink()
     process.fingerprints[place] = result.fingerprint
     return result
 
