@@ -127,13 +127,15 @@ class InfoPanel(QWidget):
             self.study_chooser.addItem(study_title(candidate))
         if study is not None and study in studies:
             self.study_chooser.setCurrentIndex(studies.index(study))
-        self.patient.setText(_table(patient_rows(study)) if study else "No study open")
-        self.study.setText(_table(study_rows(study)) if study else "")
-        self.images.setText("")
+        # Showing a widget lays its parent out at once: the notes and the skipped files are shown or hidden while
+        # the other labels still hold their laid-out text, not after, when that would lay out the rich text anew.
         notes = result.notes if result else []
         self.notes.setText("<br>".join(escape(note) for note in notes))
         self.notes.setVisible(bool(notes))
         self._fill_skipped(result)
+        self.patient.setText(_table(patient_rows(study)) if study else "No study open")
+        self.study.setText(_table(study_rows(study)) if study else "")
+        self.images.setText("")
 
     def show_view(self, view: View | None, images: dict[ImageRef, MammoImage]) -> None:
         if view is None:

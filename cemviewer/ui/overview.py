@@ -29,11 +29,12 @@ def grey_pixmap(grey: np.ndarray) -> QPixmap:
 class ThumbnailTile(QFrame):
     clicked = Signal(str)
 
-    def __init__(self, view_name: str, present: bool) -> None:
+    def __init__(self, view_name: str) -> None:
         super().__init__()
         self.view_name = view_name
-        self.present = present
-        self.picture = QLabel("…" if present else "missing")
+        self.present = False
+        self._styles: tuple[str, str] | None = None
+        self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setFixedSize(TILE_WIDTH, TILE_HEIGHT)
         self.picture.setStyleSheet(f"background: {theme.IMAGE_BACKGROUND}; color: {theme.DIM_TEXT};")
@@ -44,10 +45,19 @@ class ThumbnailTile(QFrame):
         layout.setSpacing(2)
         layout.addWidget(self.picture)
         layout.addWidget(self.caption)
+
+    def show_slot(self, present: bool, text: str) -> None:
+        """Waiting for this view's thumbnail (`present`), or standing for a view the study lacks; `text` in the
+        picture's place."""
+        self.present = present
+        self.picture.setText(text)  # also drops an earlier study's thumbnail
         self.setEnabled(present)
         if present:
             self.setCursor(Qt.CursorShape.PointingHandCursor)
-            self.setToolTip(f"Show {view_name}")
+            self.setToolTip(f"Show {self.view_name}")
+        else:
+            self.unsetCursor()
+            self.setToolTip("")
         self.set_current(False)
 
     def set_thumbnail(self, grey: np.ndarray) -> None:
@@ -57,9 +67,14 @@ class ThumbnailTile(QFrame):
 
     def set_current(self, current: bool) -> None:
         border = theme.ACCENT if current else "transparent"
-        self.setStyleSheet(f"ThumbnailTile {{ border: 2px solid {border}; border-radius: 3px; }}")
         color = theme.ACCENT if current else (theme.TEXT if self.present else theme.DIM_TEXT)
-        self.caption.setStyleSheet(f"color: {color}; font-weight: {'bold' if current else 'normal'};")
+        styles = (f"ThumbnailTile {{ border: 2px solid {border}; border-radius: 3px; }}",
+                  f"color: {color}; font-weight: {'bold' if current else 'normal'};")
+        # A style sheet set again, even unchanged, re-polishes the widget: a millisecond or two per tile per open.
+        if styles != self._styles:
+            self._styles = styles
+            self.setStyleSheet(styles[0])
+            self.caption.setStyleSheet(styles[1])
 
     def mouseReleaseEvent(self, event) -> None:
         if self.present and event.button() == Qt.MouseButton.LeftButton:
@@ -68,6 +83,10 @@ class ThumbnailTile(QFrame):
 
 
 class ViewOverview(QWidget):
+    """The four standard places are there from the start, empty until a study opens, and tiles are reused from
+    study to study: the overview keeps its height, so opening a study does not make the main window share the
+    side column out anew (a relayout of every side panel, 20-30 ms of the UI thread)."""
+
     viewSelected = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -78,26 +97,31 @@ class ViewOverview(QWidget):
         self._grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.tiles: dict[str, ThumbnailTile] = {}
+        self.set_study(None)
 
     def set_study(self, study: Study | None) -> None:
-        for tile in self.tiles.values():
-            tile.deleteLater()
-        self.tiles = {}
-        if study is None:
-            return
-        present = {view.name for view in study.views}
+        present = {view.name for view in study.views} if study else set()
         places = dict(STANDARD_SLOTS)
         extra_row = {"R": 2, "L": 2}
-        for view in study.views:
+        for view in study.views if study else []:
             if view.name not in places:
                 side = view.laterality if view.laterality in extra_row else "R"
                 places[view.name] = (extra_row[side], 0 if side == "R" else 1)
                 extra_row[side] += 1
+        for name in [name for name in self.tiles if name not in places]:
+            tile = self.tiles.pop(name)
+            self._grid.removeWidget(tile)
+            tile.deleteLater()
         for name, (row, column) in places.items():
-            tile = ThumbnailTile(name, name in present)
-            tile.clicked.connect(self.viewSelected)
-            self._grid.addWidget(tile, row, column)
-            self.tiles[name] = tile
+            tile = self.tiles.get(name)
+            if tile is None or self._grid.getItemPosition(self._grid.indexOf(tile))[:2] != (row, column):
+                if tile is not None:
+                    self._grid.removeWidget(tile)
+                    tile.deleteLater()
+                tile = self.tiles[name] = ThumbnailTile(name)
+                tile.clicked.connect(self.viewSelected)
+                self._grid.addWidget(tile, row, column)
+            tile.show_slot(name in present, ("…" if name in present else "missing") if study else "")
 
     def set_thumbnail(self, view_name: str, grey: np.ndarray) -> None:
         if view_name in self.tiles:
