@@ -25,12 +25,16 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from cemviewer.services.lesion_ai_process import worker_threads  # noqa: E402
-from cemviewer.synth.study import write_study  # noqa: E402
-from cemviewer.ui.main_window import MainWindow  # noqa: E402
+# Not in the viewer's worker processes, which import this script again (they are spawned): in the viewer they import
+# the small `cemviewer` launcher, and the window here would weigh on their start-up time and memory.
+if __name__ == "__main__":
+    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from cemviewer.services.lesion_ai_process import worker_threads
+    from cemviewer.synth.study import write_study
+    from cemviewer.ui.main_window import MainWindow
 
 TICK_MS = 5
 TIMEOUT_S = 600

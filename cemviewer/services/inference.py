@@ -65,7 +65,7 @@ class ViewAnalysis:
     marks: ViewMarks
     source: str  # FROM_MODEL, FROM_DISK or FROM_MEMORY
     seconds: float  # worker time spent on the view, 0 from memory
-    torch_threads: int  # CPU threads torch had for the models in the worker; 0 when they did not run
+    torch_threads: int  # CPU threads torch had for the models in the AI process; 0 when they did not run
 
 
 def _yield_to_ui(ui_niceness: int) -> None:
@@ -91,13 +91,11 @@ class _Job:
 
     def for_models(self, cache_folder: Path) -> ModelJob:
         """Only what the models need: the pixels, not the rest of the images."""
-        return ModelJob(self.study_uid, self.sop_instance_uids, *(image and image.pixels for image in self.images),
-                        tuple(bool(image and image.invert) for image in self.images), self.models_dir, self.device,
+        images = (self.le, self.rec)
+        le, rec = (None if image is None else image.pixels for image in images)
+        inverted = tuple(image is not None and image.invert for image in images)
+        return ModelJob(self.study_uid, self.sop_instance_uids, le, rec, inverted, self.models_dir, self.device,
                         cache_folder)
-
-    @property
-    def images(self) -> tuple[MammoImage | None, MammoImage | None]:
-        return self.le, self.rec
 
 
 def _analyse(job: _Job, disk: FindingsCache, stop: threading.Event) -> ViewAnalysis:
