@@ -84,6 +84,16 @@ def _analyse_all(qtbot, analyser, study, images, first: str | None = None) -> No
         _feed(analyser, study, images, first)
 
 
+def _failure(qtbot, analyser, recorded, study, images) -> str:
+    """Open `study` on an analyser that cannot run: the one message it gives, having analysed nothing."""
+    with qtbot.waitSignal(analyser.failed, timeout=TIMEOUT_MS):
+        analyser.start(study)
+        _feed(analyser, study, images)
+    assert analyser.state == FAILED and not recorded.analyses
+    [message] = recorded.failures
+    return message
+
+
 def test_views_are_analysed_as_the_pipeline_finds_and_drawn_on_the_image_grid(qtbot, make_analyser, study, images,
                                                                              ai):
     analyser, recorded = make_analyser()
@@ -224,11 +234,7 @@ def test_unusable_weights_fail_the_run_with_a_message(qtbot, make_analyser, stud
         shutil.copy(default_models_dir() / SEGMENTER_FILE, models / SEGMENTER_FILE)
         (models / CLASSIFIER_FILE).write_bytes(b"\x00" * 100)
     analyser, recorded = make_analyser(models_dir=models)
-    with qtbot.waitSignal(analyser.failed, timeout=TIMEOUT_MS):
-        analyser.start(study)
-        _feed(analyser, study, images)
-    assert analyser.state == FAILED and not recorded.analyses
-    [message] = recorded.failures
+    message = _failure(qtbot, analyser, recorded, study, images)
     assert message.startswith("Lesion AI is off:")
     expected = {"no folder": str(models), "empty folder": str(models / SEGMENTER_FILE),
                 "corrupt classifier": str(models / CLASSIFIER_FILE)}[damage]
@@ -245,11 +251,7 @@ def test_an_ai_process_that_dies_stops_the_run_with_a_message_and_the_next_study
         os.kill(dead, signal.SIGKILL)
 
     analyser.progress.connect(kill)
-    with qtbot.waitSignal(analyser.failed, timeout=TIMEOUT_MS):
-        analyser.start(study)
-        _feed(analyser, study, images)
-    assert analyser.state == FAILED and not recorded.analyses
-    [message] = recorded.failures
+    message = _failure(qtbot, analyser, recorded, study, images)
     assert message.startswith("Lesion AI stopped: its process ended unexpectedly")
 
     _analyse_all(qtbot, analyser, study, images)
