@@ -7,9 +7,9 @@ polylines, a reduced heatmap), so applying them costs the UI thread next to noth
 
 - The models run in a separate process (cemviewer.services.lesion_ai_process: why a process, and not a thread, is
   said there); a worker thread here checks the disk cache, hands the view to that process and waits. The viewer's
-  process never imports torch. Models are loaded once per AI process, started and loaded as soon as the window is
-  built (`preload`); a failed load is tried again on the next study, and a process that died is replaced by the
-  next study's.
+  process does not import torch to analyse. Models are loaded once per AI process, which is started and loads them
+  as soon as the window is built (`preload`); a failed load is tried again on the next study, and a process that
+  died is replaced by the next study's.
 - Results are cached per view in memory for the session (the window's reopening is instant, no worker at all) and on
   disk between sessions (cemviewer.services.findings_cache), keyed by study UID, SOP instance UIDs and the model
   files' sizes and modification times.

@@ -1,4 +1,4 @@
-"""The lesion AI's models run in a process of their own, spawned by the viewer; the viewer never imports torch.
+"""The lesion AI's models run in a process of their own, spawned by the viewer, which imports no torch for them.
 
 Why a process: importing torch holds the GIL while its native libraries load, in one piece (libtorch_cpu.so
 170-225 ms, libtorch_cuda.so 110-245 ms on the development machine), and the GIL is the UI thread's too: run in any
