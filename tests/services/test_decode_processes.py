@@ -73,6 +73,14 @@ def test_worker_processes_decode_jpeg2000_on_every_core():
     assert threads == os.environ.get("OPJ_NUM_THREADS", str(os.cpu_count()))
 
 
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no nice values on this system")
+def test_worker_processes_run_nicer_than_the_viewer():
+    decode_processes.start(MAX_PARALLEL_DECODES)
+    expected = min(os.getpriority(os.PRIO_PROCESS, 0) + decode_processes.WORKER_NICENESS, 19)
+    pending = [decode_processes._pool.submit(os.getpriority, os.PRIO_PROCESS, 0) for _ in range(4)]
+    assert {task.result() for task in pending} == {expected}
+
+
 
 def test_worker_processes_leave_when_the_viewer_is_killed():
     viewer = subprocess.Popen(
