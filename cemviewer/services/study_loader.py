@@ -25,7 +25,7 @@ from cemviewer.imaging.pyramid import build_pyramid
 from cemviewer.imaging.thumbnail import thumbnail
 from cemviewer.imaging.windowing import WindowState
 from cemviewer.services import decode_processes
-from cemviewer.study.fresh_memory import keep_freed_memory, prefer_small_pages
+from cemviewer.study.fresh_memory import keep_freed_memory
 from cemviewer.study.loader import scan_paths
 from cemviewer.study.model import ImageRef, ScanResult, Study, View
 from cemviewer.study.pixels import ImageLoadError, load_image
@@ -107,9 +107,7 @@ class StudyLoader(QObject):
         self._done = 0
         self._total = 0
         self._progress = _Throttle()
-        # Decoded images are big and short-lived from study to study: see cemviewer.study.fresh_memory.
-        prefer_small_pages()
-        keep_freed_memory()
+        keep_freed_memory()  # the next study's images reuse this one's memory: see cemviewer.study.fresh_memory
         ui_nice = _thread_nice()  # the loader is made on the UI thread
         self._decode_nice = min(ui_nice + DECODE_NICENESS, 19) if ui_nice is not None else None
         self._scanProgress.connect(self._on_scan_progress)
