@@ -133,14 +133,17 @@ class LesionSet:
 
     # --- changes that are not undone ------------------------------------------------------------------------
 
-    def add_proposal(self, mask: np.ndarray, score: float | None = None, malignancy: float | None = None) -> int:
-        """An AI lesion, shown for the annotator to accept or reject. Not an edit: there is nothing to undo."""
+    def add_proposal(self, mask: np.ndarray, score: float | None = None, malignancy: float | None = None,
+                     within: Box | None = None) -> int:
+        """An AI lesion, shown for the annotator to accept or reject. Not an edit: there is nothing to undo.
+        `within`: a box inside the image that holds all of the mask's pixels (the AI's box of the lesion), to search
+        only there; a full-size search takes milliseconds on the UI thread for each lesion found."""
         mask = self._checked(mask)
-        box = mask_ops.bounding_box(mask)
+        box = mask_ops.bounding_box(mask, within)
         own = np.zeros(self.shape, bool)
         if box is not None:  # copying the set region only keeps the rest of the new mask uncommitted
             own[box_slices(box)] = mask[box_slices(box)]
-        lesion = self._create(PROPOSAL, own, score=score, malignancy=malignancy)
+        lesion = self._create(PROPOSAL, own, within=box, score=score, malignancy=malignancy)
         self._insert(lesion, len(self.lesions))
         self._notify((lesion.id,), lesion.extent, roi=True, listing=True)
         return lesion.id
@@ -388,8 +391,8 @@ class LesionSet:
             raise EditError(f"Lesion {lesion_id} is an AI proposal: accept it to edit it")
         return lesion
 
-    def _create(self, source: str, mask: np.ndarray, **attributes) -> EditableLesion:
-        lesion = EditableLesion(self._next_id, mask, source, extent=mask_ops.bounding_box(mask), **attributes)
+    def _create(self, source: str, mask: np.ndarray, within: Box | None = None, **attributes) -> EditableLesion:
+        lesion = EditableLesion(self._next_id, mask, source, extent=mask_ops.bounding_box(mask, within), **attributes)
         self._next_id += 1
         return lesion
 

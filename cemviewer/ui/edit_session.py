@@ -121,7 +121,7 @@ class EditSession(QObject):
         """The AI's lesions as proposals. Once per view: analysing again leaves the annotator's work as it is."""
         self._proposed.add(view_name)
         for found in marks.lesions:
-            lesions.add_proposal(outline_mask(found, lesions.shape), found.score, found.malignancy)
+            lesions.add_proposal(outline_mask(found, lesions.shape), found.score, found.malignancy, within=found.box)
 
     def _on_update(self, update: Update) -> None:
         lesions = self.lesions

@@ -206,6 +206,16 @@ def test_a_proposal_from_the_ai_outlines_covers_the_ai_mask():
     assert not filled[300, 250]
 
 
+def test_a_proposal_searched_only_within_the_ai_box_keeps_the_same_pixels_and_extent():
+    marks = LesionMarks(1, 0.9, 0.7, (180, 230, 320, 370), {"recombined": outline_contours(
+        _disc_mask((300, 250), 60), (180, 230, 320, 370))})
+    whole, boxed = LesionSet(SHAPE, (0.1, 0.1)), LesionSet(SHAPE, (0.1, 0.1))
+    searched = whole.lesion(whole.add_proposal(outline_mask(marks, SHAPE)))
+    within = boxed.lesion(boxed.add_proposal(outline_mask(marks, SHAPE), within=marks.box))
+    assert within.extent == searched.extent and within.extent[0] > 180
+    assert np.array_equal(within.mask, searched.mask) and within.mask.any()
+
+
 def test_a_mask_of_another_size_is_refused(lesions):
     with pytest.raises(EditError, match="does not fit this view's 500 x 600 image"):
         lesions.add_proposal(np.zeros((10, 10), bool))
