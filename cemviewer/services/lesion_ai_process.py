@@ -259,17 +259,16 @@ def analyse(job: ModelJob, stop: threading.Event) -> ModelResult:
     block, pixels = _share((job.le, job.rec))
     job = dataclasses.replace(job, le=None, rec=None, models_dir=place[0], device=place[1])  # the pixels are shared
     ticket = next(_tickets)
-    future = None
     try:
+        future = process.pool.submit(_run, job, pixels, ticket)
         while True:
             if stop.is_set():
                 process.cancelled.value = ticket
-            future = future or process.pool.submit(_run, job, pixels, ticket)
             try:
                 result = future.result(timeout=CANCEL_POLL_S)
                 break
             except TimeoutError:
-                continue
+                pass
     except BrokenProcessPool:
         _ended(process)
         raise

@@ -4,7 +4,6 @@ than the viewer, hears a cancel, and leaves when the viewer is killed."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
