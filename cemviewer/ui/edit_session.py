@@ -9,16 +9,17 @@ they only redraw.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 
 from cemviewer.editing.lesion_set import EditError, LesionSet, Update
 from cemviewer.editing.proposals import outline_mask
 from cemviewer.imaging.geometry import PixelGrid
-from cemviewer.imaging.lesion_marks import ViewMarks
+from cemviewer.imaging.lesion_marks import LesionMarks, ViewMarks
 from cemviewer.ui.edit_overlay import MaskCanvas, MaskOverlayItem
 from cemviewer.ui.edit_panel import EditPanel
 from cemviewer.ui.edit_toolbar import EditToolbar
@@ -43,6 +44,11 @@ class EditSession(QObject):
         self._visibility: QAction | None = None  # Edit ▸ Show annotations
         self.sets: dict[str, LesionSet] = {}  # by view name, for the open study
         self._proposed: set[str] = set()  # views whose AI findings have been turned into proposals
+        # AI lesions still to be proposed, one per turn of the event loop (see _propose).
+        self._pending: deque[tuple[str, LesionSet, LesionMarks]] = deque()
+        self._feeder = QTimer(self)
+        self._feeder.setInterval(0)
+        self._feeder.timeout.connect(self._propose_next)
         self.view_name: str | None = None
         self.lesions: LesionSet | None = None  # the set on screen
 
@@ -83,6 +89,7 @@ class EditSession(QObject):
         """Forget every view's lesions (another study is opening)."""
         self.sets.clear()
         self._proposed.clear()
+        self._pending.clear()
         self.show_view(None, None, None)
 
     def restore_view(self, view_name: str, lesions: LesionSet) -> None:
@@ -90,6 +97,7 @@ class EditSession(QObject):
         on it again (the annotator has already accepted or rejected them). Call before the view is shown."""
         self.sets[view_name] = lesions
         self._proposed.add(view_name)
+        self._pending = deque(entry for entry in self._pending if entry[0] != view_name)
 
     def show_view(self, view_name: str | None, grid: PixelGrid | None, marks: ViewMarks | None) -> None:
         """Show the lesions of `view_name`, laid out by `grid` (None: no image yet), with the AI's findings
@@ -117,11 +125,28 @@ class EditSession(QObject):
             self.panel.show_lesions(lesions)
         self.lesionsShown.emit(lesions)
 
+    @property
+    def proposing(self) -> bool:
+        """Whether AI lesions are still on their way into the sets."""
+        return bool(self._pending)
+
     def _propose(self, view_name: str, lesions: LesionSet, marks: ViewMarks) -> None:
-        """The AI's lesions as proposals. Once per view: analysing again leaves the annotator's work as it is."""
+        """The AI's lesions as proposals. Once per view: analysing again leaves the annotator's work as it is.
+        One lesion per turn of the event loop: each is drawn as it is added (3-27 ms on the UI thread, mostly the
+        first touch of the overlay's memory), and a view's lesions added at once held the UI for up to 90 ms."""
         self._proposed.add(view_name)
-        for found in marks.lesions:
-            lesions.add_proposal(outline_mask(found, lesions.shape), found.score, found.malignancy, within=found.box)
+        self._pending.extend((view_name, lesions, found) for found in marks.lesions)
+        if self._pending:
+            self._feeder.start()
+
+    def _propose_next(self) -> None:
+        if self._pending:
+            view_name, lesions, found = self._pending.popleft()
+            if self.sets.get(view_name) is lesions:  # else another study opened, or the view's set was replaced
+                lesions.add_proposal(outline_mask(found, lesions.shape), found.score, found.malignancy,
+                                     within=found.box)
+        if not self._pending:
+            self._feeder.stop()
 
     def _on_update(self, update: Update) -> None:
         lesions = self.lesions

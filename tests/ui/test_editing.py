@@ -365,6 +365,8 @@ def test_ai_lesions_arrive_as_proposals_to_accept_or_reject(qtbot, window, synth
     assert found, "the models found no lesion in the synthetic study"
     name, marks = next(iter(found.items()))
     window.select_view(name)
+    # They arrive one per turn of the event loop, so that a view with many does not hold the window.
+    qtbot.waitUntil(lambda: not window.editor.proposing)
     lesions = window.editor.lesions
     proposals = list(lesions.lesions.values())
     assert [lesion.source for lesion in proposals] == [PROPOSAL] * len(marks)
