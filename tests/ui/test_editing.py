@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from cemviewer.ai.pipeline import MODELS_ENV
 from cemviewer.editing.lesion_set import ACCEPTED, MALIGNANT, PROPOSAL
+from cemviewer.imaging.lesion_marks import LesionMarks, ViewMarks
 from cemviewer.ui.edit_overlay import compose
 from cemviewer.ui.edit_tools import BRUSH, NAVIGATE, POLYGON
 
@@ -409,6 +410,31 @@ def test_ai_lesions_arrive_as_proposals_to_accept_or_reject(qtbot, window, synth
     for other in lesions.lesions.values():
         uncovered &= ~other.mask
     assert uncovered.any() and not window.editor.canvas.pixels[uncovered].any()  # no longer drawn
+
+
+def _marks(count: int) -> ViewMarks:
+    """`count` AI lesions as the analyser reports them: 20 px squares along the top-left diagonal."""
+    lesions = []
+    for number in range(1, count + 1):
+        x0 = y0 = 40 * number
+        lesions.append(LesionMarks(number, 0.9, 0.5, (x0, y0, x0 + 20, y0 + 20), {}, np.ones((20, 20), bool)))
+    return ViewMarks(lesions, None, "cpu")
+
+
+def test_ai_lesions_still_on_their_way_are_dropped_when_another_study_opens(qtbot, editing):
+    window = editing
+    editor = window.editor
+    grid = window.pair.reference_grid()
+    editor.show_view("RMLO", grid, _marks(3))
+    assert editor.proposing and len(editor.sets["RMLO"].lesions) < 3  # not all in one go
+    qtbot.waitUntil(lambda: not editor.proposing)
+    assert [lesion.source for lesion in editor.sets["RMLO"].lesions.values()] == [PROPOSAL] * 3
+
+    editor.show_view("LMLO", grid, _marks(4))
+    editor.clear()
+    editor.show_view("LMLO", grid, None)
+    qtbot.wait(50)
+    assert not editor.proposing and editor.lesions.lesions == {}
 
 
 def test_undo_or_another_view_in_the_middle_of_a_stroke_ends_it(qtbot, editing):
