@@ -2,36 +2,71 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHeaderView, QLabel, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHeaderView, QLabel, QToolButton, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from cemviewer.study.model import ImageRef, MammoImage, ScanResult, Study, View
 from cemviewer.ui import theme
 from cemviewer.study.dicom_text import age, dicom_date, person_name, sex
 
 
-def _table(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><td style='color:{theme.DIM_TEXT}; padding-right:8px'>{escape(k)}</td><td>{escape(v)}</td></tr>"
-        for k, v in rows if v
-    )
-    return f"<table cellspacing='0' cellpadding='1'>{cells}</table>"
+class FactTable(QWidget):
+    """Name/value rows in a grid of plain-text labels. A rich-text table in one word-wrapped label took Qt 10-40 ms
+    to lay out each time a study opened, in the middle of the open, where every millisecond of the UI thread shows."""
+
+    def __init__(self, capacity: int, parent: QWidget | None = None) -> None:
+        """`capacity` rows are made now, with the window, rather than in the middle of a study's open, where
+        making and styling a label costs 1-3 ms each."""
+        super().__init__(parent)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(8)
+        self._grid.setVerticalSpacing(1)
+        self._grid.setColumnStretch(1, 1)
+        self._cells = [self._new_row(index) for index in range(capacity)]
+        self._rows: list[tuple[str, str]] | None = None
+        self.set_rows([])
+
+    def set_rows(self, rows: list[tuple[str, str]]) -> None:
+        """Show `rows` (name, value); a row without a value is left out. Labels are reused, never rebuilt."""
+        rows = [(name, value) for name, value in rows if value]
+        if rows == self._rows:
+            return
+        self._rows = rows
+        while len(self._cells) < len(rows):
+            self._cells.append(self._new_row(len(self._cells)))
+        for index, (name_label, value_label) in enumerate(self._cells):
+            shown = index < len(rows)
+            if shown:
+                name_label.setText(rows[index][0])
+                value_label.setText(rows[index][1])
+            name_label.setVisible(shown)
+            value_label.setVisible(shown)
+
+    def text(self) -> str:
+        """The rows shown, one "name: value" line each."""
+        return "\n".join(f"{name}: {value}" if name else value for name, value in self._rows)
+
+    def _new_row(self, index: int) -> tuple[QLabel, QLabel]:
+        name = QLabel()
+        palette = name.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(theme.DIM_TEXT))
+        name.setPalette(palette)
+        name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        value = QLabel()
+        value.setTextFormat(Qt.TextFormat.PlainText)
+        value.setWordWrap(True)
+        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._grid.addWidget(name, index, 0)
+        self._grid.addWidget(value, index, 1)
+        return name, value
 
 
 def _heading(text: str) -> QLabel:
     label = QLabel(text.upper())
     label.setStyleSheet(f"color: {theme.DIM_TEXT}; font-size: 9pt; letter-spacing: 1px; margin-top: 8px;")
-    return label
-
-
-def _rich_label() -> QLabel:
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
 
@@ -88,10 +123,13 @@ class InfoPanel(QWidget):
         self.study_chooser = QComboBox()
         self.study_chooser.setVisible(False)
         self.study_chooser.activated.connect(self.studyChosen)
-        self.patient = _rich_label()
-        self.study = _rich_label()
-        self.images = _rich_label()
-        self.notes = _rich_label()
+        self.patient = FactTable(5)  # as many as patient_rows and study_rows give
+        self.study = FactTable(6)
+        self.images = FactTable(7)  # the view, and each image's file, size and kVp
+        self.notes = QLabel()
+        self.notes.setTextFormat(Qt.TextFormat.PlainText)
+        self.notes.setWordWrap(True)
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notes.setStyleSheet(f"color: {theme.ACCENT};")
         self.skipped_toggle = QToolButton()
         self.skipped_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -130,21 +168,21 @@ class InfoPanel(QWidget):
         # Showing a widget lays its parent out at once: the notes and the skipped files are shown or hidden while
         # the other labels still hold their laid-out text, not after, when that would lay out the rich text anew.
         notes = result.notes if result else []
-        self.notes.setText("<br>".join(escape(note) for note in notes))
+        self.notes.setText("\n".join(notes))
         self.notes.setVisible(bool(notes))
         self._fill_skipped(result)
-        self.patient.setText(_table(patient_rows(study)) if study else "No study open")
-        self.study.setText(_table(study_rows(study)) if study else "")
-        self.images.setText("")
+        self.patient.set_rows(patient_rows(study) if study else [("", "No study open")])
+        self.study.set_rows(study_rows(study) if study else [])
+        self.images.set_rows([])
 
     def show_view(self, view: View | None, images: dict[ImageRef, MammoImage]) -> None:
         if view is None:
-            self.images.setText("")
+            self.images.set_rows([])
             return
         rows = [("View", view.name)]
         for label, ref in (("Low energy", view.low_energy), ("Recombined", view.recombined)):
             rows += image_rows(label, ref, images.get(ref) if ref else None)
-        self.images.setText(_table(rows))
+        self.images.set_rows(rows)
 
     def _fill_skipped(self, result: ScanResult | None) -> None:
         self.skipped_list.clear()
