@@ -15,14 +15,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from cemviewer.imaging.pyramid import build_pyramid
-from cemviewer.imaging.thumbnail import thumbnail
+from cemviewer.imaging.thumbnail import sampled_thumbnail
 from cemviewer.imaging.windowing import WindowState
 from cemviewer.services import decode_processes
 from cemviewer.study.fresh_memory import keep_freed_memory
@@ -43,26 +42,48 @@ PROGRESS_INTERVAL_S = 0.1
 DECODE_NICENESS = 5
 
 
-@dataclass
 class LoadedImage:
-    window: WindowState  # holds the decoded MammoImage
-    thumbnail: np.ndarray  # uint8, at the image's default window
-    pyramid: list[np.ndarray]  # the pixels, then halved copies for drawing zoomed out
+    """One decoded image and what the viewer draws it with. The display pyramid of an image whose view is not on
+    screen is not made while the study loads: the loader makes it once every image is in (StudyLoader), or the
+    first drawing of the image does, whichever comes first."""
+
+    def __init__(self, window: WindowState, thumbnail: np.ndarray, pyramid: list[np.ndarray] | None = None) -> None:
+        self.window = window  # holds the decoded MammoImage
+        self.thumbnail = thumbnail  # uint8, at the image's default window
+        self._pyramid = pyramid
+        self._pyramid_lock = threading.Lock()  # made by the UI thread or a loader thread, whichever asks first
 
     @property
     def ref(self) -> ImageRef:
         return self.window.image.ref
 
+    @property
+    def pyramid_built(self) -> bool:
+        return self._pyramid is not None
 
-def decode(ref: ImageRef) -> LoadedImage:
-    """Everything the viewer needs of one image, computed once here rather than on the UI thread."""
+    @property
+    def pyramid(self) -> list[np.ndarray]:
+        """The pixels, then halved copies for drawing zoomed out (cemviewer.imaging.pyramid); made on first use."""
+        if self._pyramid is None:
+            self.make_pyramid()
+        return self._pyramid
+
+    def make_pyramid(self) -> None:
+        """Make the display pyramid unless it is made (any thread; it is made once)."""
+        with self._pyramid_lock:
+            if self._pyramid is None:
+                self._pyramid = build_pyramid(self.window.image.pixels)
+
+
+def decode(ref: ImageRef, with_pyramid: bool = True) -> LoadedImage:
+    """Everything the viewer needs of one image, computed once here rather than on the UI thread; the display
+    pyramid only `with_pyramid` (else on first use)."""
     image = decode_processes.load_compressed(ref, MAX_PARALLEL_DECODES) if ref.compressed else load_image(ref)
     window = WindowState(image)
-    pyramid = build_pyramid(window.image.pixels)
-    # Block means of a halved level are block means of the image: a thumbnail from the coarsest level still twice
-    # the thumbnail's size costs a sixth of one from the full image (12 vs 70 ms for 8 images at 2294 x 1914).
-    source = next((level for level in reversed(pyramid) if max(level.shape) >= 2 * THUMBNAIL_SIDE), pyramid[0])
-    return LoadedImage(window, thumbnail(source, window.mapping(), THUMBNAIL_SIDE), pyramid)
+    loaded = LoadedImage(window, sampled_thumbnail(window.image.pixels, window.mapping(), THUMBNAIL_SIDE))
+    if with_pyramid:
+        loaded.make_pyramid()
+    return loaded
 
 
 class _Throttle:
@@ -104,6 +125,7 @@ class StudyLoader(QObject):
         self._in_flight: set[ImageRef] = set()
         self._on_screen: set[ImageRef] = set()  # the images of the view the user sees, or will see first
         self._held: list[tuple[ImageRef, tuple]] = []  # reports waiting for an image of the view on screen
+        self._without_pyramid: list[LoadedImage] = []  # this study's images decoded while their view was not shown
         self._done = 0
         self._total = 0
         self._progress = _Throttle()
@@ -175,6 +197,7 @@ class StudyLoader(QObject):
             self._in_flight.clear()
             self._held.clear()
         self._done = self._total = 0
+        self._without_pyramid = []
 
     def _start_scan(self, locate: Callable[[], list[Path]]) -> None:
         self._new_generation()
@@ -241,8 +264,10 @@ class StudyLoader(QObject):
     def _decode(self, generation: int, ref: ImageRef) -> None:
         """Worker thread."""
         _run_at_nice(self._decode_nice)
+        with self._lock:
+            on_screen = ref in self._on_screen
         try:
-            loaded = decode(ref)
+            loaded = decode(ref, with_pyramid=on_screen)
         except ImageLoadError as error:
             report = (self._imageError, generation, ref, str(error))
         except MemoryError:
@@ -277,6 +302,8 @@ class StudyLoader(QObject):
 
     def _on_image_done(self, generation: int, loaded: LoadedImage) -> None:
         if generation == self._generation:
+            if not loaded.pyramid_built:
+                self._without_pyramid.append(loaded)
             self.imageLoaded.emit(loaded)
             self._count_done(generation)
 
@@ -292,7 +319,24 @@ class StudyLoader(QObject):
         if self._progress.due(self._done, self._total):
             self.progress.emit("Loading images", self._done, self._total)
         if self._done == self._total:
+            self._make_pyramids_later()
             self.idle.emit()
+
+    def _make_pyramids_later(self) -> None:
+        """Once every image is in, the display pyramids the decodes left out, on a pool thread: showing another
+        view then finds them made (made while the study loaded, they held its last image back)."""
+        images, self._without_pyramid = self._without_pyramid, []
+        if images:
+            generation = self._generation
+            self._pool.start(lambda: self._make_pyramids(generation, images))
+
+    def _make_pyramids(self, generation: int, images: list[LoadedImage]) -> None:
+        """Worker thread."""
+        _run_at_nice(self._decode_nice)
+        for loaded in images:
+            if generation != self._generation:  # another study is opening: its decodes come first
+                return
+            loaded.make_pyramid()
 
 
 def _thread_nice() -> int | None:

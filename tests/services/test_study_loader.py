@@ -14,6 +14,7 @@ import numpy as np
 import pydicom
 import pytest
 
+from cemviewer.imaging.pyramid import build_pyramid
 from cemviewer.services.study_loader import DECODE_NICENESS, MAX_PARALLEL_DECODES, StudyLoader, decode
 from cemviewer.study.loader import scan_path
 from cemviewer.study.pixels import load_image
@@ -104,10 +105,36 @@ def test_decodes_run_nicer_than_the_ui_thread(qtbot, loader, synthetic_study):
 def test_decoded_images_match_the_core_and_carry_a_thumbnail(synthetic_study):
     [study] = scan_path(synthetic_study).studies
     ref = study.view("LMLO").recombined
-    loaded = decode(ref)
+    loaded = decode(ref, with_pyramid=False)
     assert np.array_equal(loaded.window.image.pixels, load_image(ref).pixels)
+    assert not loaded.pyramid_built
     assert loaded.thumbnail.dtype == np.uint8 and max(loaded.thumbnail.shape) <= 256
     assert loaded.thumbnail.max() > loaded.thumbnail.min()
+
+
+def test_the_first_view_comes_with_its_pyramid_and_the_others_get_theirs_once_all_are_in(qtbot, loader,
+                                                                                       synthetic_study):
+    built_on_arrival = {}
+    loaded_images = []
+
+    def on_loaded(loaded):
+        built_on_arrival[loaded.ref] = loaded.pyramid_built
+        loaded_images.append(loaded)
+
+    loader.imageLoaded.connect(on_loaded)
+    scans = []
+    loader.scanned.connect(scans.append)
+    with qtbot.waitSignal(loader.idle, timeout=TIMEOUT_MS):
+        loader.open_paths([synthetic_study])
+    [study] = scans[0].studies
+    first = set(study.views[0].images())
+    assert {ref for ref, built in built_on_arrival.items() if built} == first
+    assert len(built_on_arrival) == 8
+    qtbot.waitUntil(lambda: all(loaded.pyramid_built for loaded in loaded_images), timeout=TIMEOUT_MS)
+    later = next(loaded for loaded in loaded_images if loaded.ref not in first)
+    expected = build_pyramid(later.window.image.pixels)
+    assert len(later.pyramid) == len(expected)
+    assert all(np.array_equal(level, wanted) for level, wanted in zip(later.pyramid, expected))
 
 
 def test_a_selected_view_jumps_the_queue(qtbot, loader, synthetic_study, tmp_path):

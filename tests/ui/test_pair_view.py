@@ -53,6 +53,16 @@ def test_zoomed_out_a_halved_level_is_drawn_and_one_to_one_draws_the_pixels(qtbo
     assert pair.low_energy.level == 0 and _draws(pair.low_energy, le.window.image.pixels)
 
 
+def test_an_image_loaded_without_its_pyramid_gets_it_when_first_drawn(qtbot, pair):
+    le, rec = _loaded(Energy.LOW, 5), _loaded(Energy.RECOMBINED, 6)
+    unbuilt = LoadedImage(le.window, le.thumbnail)
+    assert not unbuilt.pyramid_built
+    pair.show_pair("RMLO", unbuilt, rec)
+    qtbot.waitUntil(lambda: pair.low_energy.level == 2)
+    assert unbuilt.pyramid_built and _draws(pair.low_energy, unbuilt.pyramid[2])
+    assert np.array_equal(unbuilt.pyramid[2], le.pyramid[2])
+
+
 def test_readout_uses_the_full_resolution_pixels_when_zoomed_out(qtbot, pair):
     le, rec = _loaded(Energy.LOW, 3), _loaded(Energy.RECOMBINED, 4)
     pair.show_pair("LCC", le, rec)
