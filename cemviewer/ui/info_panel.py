@@ -45,6 +45,13 @@ class FactTable(QWidget):
             name_label.setVisible(shown)
             value_label.setVisible(shown)
 
+    def name_width(self) -> int:
+        """Pixels the widest name shown needs."""
+        return max((self.fontMetrics().horizontalAdvance(name) for name, _value in self._rows or []), default=0)
+
+    def set_name_width(self, pixels: int) -> None:
+        self._grid.setColumnMinimumWidth(0, pixels)
+
     def text(self) -> str:
         """The rows shown, one "name: value" line each."""
         return "\n".join(f"{name}: {value}" if name else value for name, value in self._rows)
@@ -166,7 +173,7 @@ class InfoPanel(QWidget):
         if study is not None and study in studies:
             self.study_chooser.setCurrentIndex(studies.index(study))
         # Showing a widget lays its parent out at once: the notes and the skipped files are shown or hidden while
-        # the other labels still hold their laid-out text, not after, when that would lay out the rich text anew.
+        # the other labels still hold their laid-out text, not after, when that would lay out the tables anew.
         notes = result.notes if result else []
         self.notes.setText("\n".join(notes))
         self.notes.setVisible(bool(notes))
@@ -174,6 +181,7 @@ class InfoPanel(QWidget):
         self.patient.set_rows(patient_rows(study) if study else [("", "No study open")])
         self.study.set_rows(study_rows(study) if study else [])
         self.images.set_rows([])
+        self._line_up()
 
     def show_view(self, view: View | None, images: dict[ImageRef, MammoImage]) -> None:
         if view is None:
@@ -183,6 +191,13 @@ class InfoPanel(QWidget):
         for label, ref in (("Low energy", view.low_energy), ("Recombined", view.recombined)):
             rows += image_rows(label, ref, images.get(ref) if ref else None)
         self.images.set_rows(rows)
+        self._line_up()
+
+    def _line_up(self) -> None:
+        """One width for the name column of all three tables, so that their values start in one line."""
+        width = max(table.name_width() for table in (self.patient, self.study, self.images))
+        for table in (self.patient, self.study, self.images):
+            table.set_name_width(width)
 
     def _fill_skipped(self, result: ScanResult | None) -> None:
         self.skipped_list.clear()
