@@ -1,14 +1,18 @@
-"""Lesion findings kept on disk between sessions, so reopening a study shows its findings without running the models.
+"""The lesion AI's findings kept on disk between sessions, as the viewer draws them (ViewMarks), so reopening a study
+shows its findings without running the models, and reading an entry costs the viewer's process next to nothing.
 
 One compressed .npz per view in the user's cache folder: $XDG_CACHE_HOME/cemviewer/findings on Linux (else
-~/.cache/cemviewer/findings; the platform's cache folder elsewhere). An entry's name is the SHA-256 of the study UID,
-the view's SOP instance UIDs and each model file's name, size and modification time: new images or retrained
-weights give new names, and entries nobody asks for age out (the newest MAX_ENTRIES are kept, reads count as use).
-Masks are stored cropped to their lesion's box and the heatmap as float16, a few hundred kB a view.
+~/.cache/cemviewer/findings; the platform's cache folder elsewhere). An entry's name is the SHA-256 of the format
+version, the study UID, the view's SOP instance UIDs and each model file's name, size and modification time: new
+images or retrained weights give new names, and entries nobody asks for age out (the newest MAX_ENTRIES are kept,
+reads count as use). An entry holds each lesion's number, score, malignancy, box, outline polylines (all of them
+in one float32 array, cut by a lengths array) and the union mask cropped to its box (bit-packed), and the reduced
+heatmap: tens of kB a view. Reading one builds no full-size array and finds no contour: that was done once, in the
+AI process, when the models ran.
 
 Entries are written to a temporary file in the same folder and renamed into place, so a reader (another viewer
-window included) never sees half an entry; an entry that cannot be read is deleted and counts as missing. A cache
-that cannot be written only costs time, never findings.
+window included) never sees half an entry; an entry that cannot be read, or is of another format version, is
+deleted and counts as missing. A cache that cannot be written only costs time, never findings.
 """
 
 from __future__ import annotations
@@ -24,10 +28,10 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QStandardPaths
 
-from cemviewer.ai.findings import Lesion, ViewFindings
 from cemviewer.ai.model_files import CLASSIFIER_FILE, SEGMENTER_FILE
+from cemviewer.imaging.lesion_marks import HeatImage, LesionMarks, ViewMarks
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1 held full findings (masks, float16 heatmap): its entries are misses
 MAX_ENTRIES = 2000
 SUFFIX = ".npz"
 
@@ -50,7 +54,7 @@ def model_fingerprint(models_dir: Path) -> str | None:
 
 
 def findings_key(study_uid: str, sop_instance_uids: list[str | None], fingerprint: str) -> str:
-    """The cache key of one view's findings: `sop_instance_uids` are its LE and recombined images (None if absent)."""
+    """The cache key of one view's marks: `sop_instance_uids` are its LE and recombined images (None if absent)."""
     text = "\n".join([f"v{FORMAT_VERSION}", study_uid, *(uid or "-" for uid in sop_instance_uids), fingerprint])
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -67,13 +71,13 @@ class FindingsCache:
     def path(self, key: str) -> Path:
         return self.folder / f"{key}{SUFFIX}"
 
-    def load(self, key: str) -> ViewFindings | None:
+    def load(self, key: str) -> ViewMarks | None:
         path = self.path(key)
         try:
             with np.load(path) as entry:
-                findings = _findings_of(entry)
+                marks = _marks_of(entry)
             os.utime(path)  # a read is a use: it keeps the entry among the newest
-            return findings
+            return marks
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, zipfile.BadZipFile):
@@ -81,14 +85,14 @@ class FindingsCache:
                 path.unlink()
             return None
 
-    def save(self, key: str, findings: ViewFindings) -> None:
+    def save(self, key: str, marks: ViewMarks) -> None:
         folder = self.folder
         try:
             folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".tmp")
             try:
                 with os.fdopen(handle, "wb") as file:
-                    np.savez_compressed(file, **_arrays_of(findings))
+                    np.savez_compressed(file, **_arrays_of(marks))
                 os.replace(temporary, folder / f"{key}{SUFFIX}")
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -96,7 +100,7 @@ class FindingsCache:
                 raise
             self._prune(folder)
         except OSError:
-            pass  # a read-only or full cache folder: the findings were computed and are shown all the same
+            pass  # a read-only or full cache folder: the marks were computed and are shown all the same
 
     @staticmethod
     def _prune(folder: Path) -> None:
@@ -109,42 +113,56 @@ class FindingsCache:
                 path.unlink()
 
 
-def _arrays_of(findings: ViewFindings) -> dict[str, np.ndarray]:
+def _arrays_of(marks: ViewMarks) -> dict[str, np.ndarray]:
+    # In the lesion's own order of energies: the overlay borrows the first energy's outline for a missing one.
+    polylines = [line for lesion in marks.lesions for lines in lesion.contours.values() for line in lines]
+    masks = [lesion.mask.ravel() for lesion in marks.lesions if lesion.mask is not None]
+    meta = {"version": FORMAT_VERSION, "device": marks.device,
+            "lesions": [{"number": lesion.number, "has_mask": lesion.mask is not None,
+                         "polylines": {energy: len(lines) for energy, lines in lesion.contours.items()}}
+                        for lesion in marks.lesions]}
     arrays = {
-        "meta": np.array(json.dumps({"version": FORMAT_VERSION, "device": findings.device,
-                                     "seconds": findings.seconds,
-                                     "energies": [sorted(lesion.outlines) for lesion in findings.lesions]})),
-        "boxes": np.array([lesion.box for lesion in findings.lesions], np.int64).reshape(-1, 4),
-        "scores": np.array([lesion.score for lesion in findings.lesions], np.float64),
+        "boxes": np.array([lesion.box for lesion in marks.lesions], np.int64).reshape(-1, 4),
+        "scores": np.array([lesion.score for lesion in marks.lesions], np.float64),
         "malignancy": np.array([np.nan if lesion.malignancy is None else lesion.malignancy
-                                for lesion in findings.lesions], np.float64),
-        "shape": np.array(findings.lesions[0].mask.shape if findings.lesions else (0, 0), np.int64),
+                                for lesion in marks.lesions], np.float64),
+        "points": np.concatenate(polylines or [np.empty((0, 2))], dtype=np.float32),
+        "lengths": np.array([len(line) for line in polylines], np.int64),
+        "masks": np.packbits(np.concatenate(masks or [np.empty(0, bool)])),
     }
-    if findings.heatmap is not None:
-        arrays["heatmap"] = findings.heatmap.astype(np.float16)
-    for index, lesion in enumerate(findings.lesions):
-        x0, y0, x1, y1 = lesion.box
-        for energy, mask in lesion.outlines.items():
-            arrays[f"outline_{index}_{energy}"] = mask[y0:y1, x0:x1]
+    if marks.heat is not None:
+        meta["heat"] = {"step": marks.heat.step, "peak": marks.heat.peak}
+        arrays["heat_levels"] = marks.heat.levels
+    arrays["meta"] = np.array(json.dumps(meta))
     return arrays
 
 
-def _findings_of(entry) -> ViewFindings:
+def _marks_of(entry) -> ViewMarks:
     meta = json.loads(str(entry["meta"]))
     if meta["version"] != FORMAT_VERSION:
         raise ValueError(f"findings cache format {meta['version']}, expected {FORMAT_VERSION}")
-    shape = tuple(int(n) for n in entry["shape"])
-    lesions = []
-    for index, (box, score, malignancy, energies) in enumerate(zip(entry["boxes"], entry["scores"],
-                                                                    entry["malignancy"], meta["energies"])):
-        x0, y0, x1, y1 = (int(n) for n in box)
-        outlines = {}
-        for energy in energies:
-            outlines[energy] = np.zeros(shape, bool)
-            outlines[energy][y0:y1, x0:x1] = entry[f"outline_{index}_{energy}"]
-        mask = np.logical_or.reduce(list(outlines.values()))
-        lesions.append(Lesion(mask=mask, box=(x0, y0, x1, y1), score=float(score),
-                              malignancy=None if np.isnan(malignancy) else float(malignancy),
-                              area_px=int(mask.sum()), outlines=outlines))
-    heatmap = entry["heatmap"].astype(np.float32) if "heatmap" in entry.files else None
-    return ViewFindings(lesions, heatmap, meta["device"], meta["seconds"])
+    boxes = [tuple(int(n) for n in box) for box in entry["boxes"]]
+    sizes = [(y1 - y0, x1 - x0) for x0, y0, x1, y1 in boxes]
+    lengths = entry["lengths"]
+    if sum(sum(lesion["polylines"].values()) for lesion in meta["lesions"]) != len(lengths):
+        raise ValueError("findings cache entry: polyline counts and lengths disagree")
+    polylines = iter(np.split(entry["points"], np.cumsum(lengths)[:-1]))
+    masked = sum(rows * columns for (rows, columns), lesion in zip(sizes, meta["lesions"]) if lesion["has_mask"])
+    packed = entry["masks"]
+    if len(packed) != -(-masked // 8):  # unpackbits would pad a short array with zeros
+        raise ValueError("findings cache entry: mask bits and boxes disagree")
+    pixels = np.unpackbits(packed, count=masked).view(bool)
+    lesions, offset = [], 0
+    for box, size, score, malignancy, lesion in zip(boxes, sizes, entry["scores"], entry["malignancy"],
+                                                    meta["lesions"], strict=True):
+        contours = {energy: [next(polylines) for _ in range(count)] for energy, count in lesion["polylines"].items()}
+        mask = None
+        if lesion["has_mask"]:
+            mask = pixels[offset:offset + size[0] * size[1]].reshape(size)
+            offset += mask.size
+        malignancy = None if np.isnan(malignancy) else float(malignancy)
+        lesions.append(LesionMarks(lesion["number"], float(score), malignancy, box, contours, mask))
+    heat = None
+    if "heat" in meta:
+        heat = HeatImage(entry["heat_levels"], meta["heat"]["step"], meta["heat"]["peak"])
+    return ViewMarks(lesions, heat, meta["device"])

@@ -11,8 +11,8 @@ polylines, a reduced heatmap), so applying them costs the UI thread next to noth
   as soon as the window is built (`preload`); a failed load is tried again on the next study, and a process that
   died is replaced by the next study's.
 - Results are cached per view in memory for the session (the window's reopening is instant, no worker at all) and on
-  disk between sessions (cemviewer.services.findings_cache), keyed by study UID, SOP instance UIDs and the model
-  files' sizes and modification times.
+  disk between sessions (cemviewer.services.findings_cache, which holds the marks as drawn: a hit is read, not
+  computed), keyed by study UID, SOP instance UIDs and the model files' sizes and modification times.
 - Cancelling (or starting another study) stops the analysis in flight at the next stage boundary of analyze; results
   of an older run that arrive late still fill the memory cache but are not reported.
 """
@@ -37,12 +37,12 @@ from cemviewer.ai.model_files import ModelLoadError, default_models_dir
 from cemviewer.imaging.lesion_marks import ViewMarks
 from cemviewer.services import lesion_ai_process
 from cemviewer.services.findings_cache import FindingsCache
-from cemviewer.services.lesion_ai_process import ModelJob, view_key, view_marks
+from cemviewer.services.lesion_ai_process import ModelJob, view_key
 from cemviewer.services.study_loader import report_from_worker
 from cemviewer.study.model import ImageRef, MammoImage, Study, View
 
 MEMORY_ENTRIES = 64  # views kept in memory: a day's worth of reopened studies, a few MB
-# How much nicer than the UI thread the worker thread runs (Linux): it reads the disk cache and builds outlines.
+# How much nicer than the UI thread the worker thread runs (Linux): it reads the disk cache.
 WORKER_NICENESS = 5
 
 # Where a ViewAnalysis came from.
@@ -104,10 +104,10 @@ def _analyse(job: _Job, disk: FindingsCache, stop: threading.Event) -> ViewAnaly
     if stop.is_set():
         raise AnalysisCancelled(f"analysis of {job.view_name} cancelled before it started")
     key = job.key(lesion_ai_process.fingerprint(job.models_dir, job.device))
-    findings = disk.load(key) if key else None
-    if findings is not None:
-        return ViewAnalysis(job.view_name, key, view_marks(findings), FROM_DISK, time.perf_counter() - start, 0)
-    result = lesion_ai_process.analyse(job.for_models(disk.folder), stop)  # it saves the findings to `disk`
+    marks = disk.load(key) if key else None
+    if marks is not None:
+        return ViewAnalysis(job.view_name, key, marks, FROM_DISK, time.perf_counter() - start, 0)
+    result = lesion_ai_process.analyse(job.for_models(disk.folder), stop)  # it saves the marks to `disk`
     return ViewAnalysis(job.view_name, result.key, result.marks, FROM_MODEL, time.perf_counter() - start,
                         result.torch_threads)
 

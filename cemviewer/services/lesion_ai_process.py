@@ -13,8 +13,8 @@ loads, and runs, without touching the viewer's interpreter.
 - `analyse` is called by LesionAnalyser's worker thread, which waits for the result. One view's pixels go in
   through shared memory, not the pipe: pickling two full-size images held the viewer's GIL 10-70 ms in one piece,
   the copy into shared memory holds it not at all (numpy releases it). Only what the window draws comes back
-  (outline polylines, a reduced heatmap); the process, which holds the full-size masks, saves the findings to the
-  disk cache.
+  (outline polylines, a reduced heatmap), and that is also what the process saves to the disk cache, so that a
+  later session's worker thread reads it back without finding contours or building full-size masks again.
 - Cancelling: a shared integer, given to the process when it starts, holds the ticket of the job asked to stop; the
   process compares it with its job's ticket at each stage boundary of LesionAI.analyze.
 - A process that dies (crash, killed, out of host memory) raises BrokenProcessPool for the job in flight; the next
@@ -197,9 +197,10 @@ def _run(job: ModelJob, pixels: _SharedPixels, ticket: int) -> ModelResult:
     findings = models.ai.analyze(_bright_dense(le, job.inverted[0]), _bright_dense(rec, job.inverted[1]),
                                  cancel=lambda: _cancelled.value == ticket)
     key = view_key(job.study_uid, job.sop_instance_uids, models.fingerprint)
+    marks = view_marks(findings)
     if key:
-        FindingsCache(job.cache_folder).save(key, findings)
-    return ModelResult(key, models.fingerprint, view_marks(findings), torch.get_num_threads())
+        FindingsCache(job.cache_folder).save(key, marks)
+    return ModelResult(key, models.fingerprint, marks, torch.get_num_threads())
 
 
 # --- in the viewer --------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ findings cache in memory and on disk, cancelling, and what happens when the AI c
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import signal
@@ -12,11 +13,12 @@ import numpy as np
 import pytest
 
 from cemviewer.ai.pipeline import CLASSIFIER_FILE, SEGMENTER_FILE, LesionAI, default_models_dir
+from cemviewer.imaging.lesion_marks import ViewMarks
 from cemviewer.services.findings_cache import FindingsCache, findings_key, model_fingerprint
 from cemviewer.services import lesion_ai_process
 from cemviewer.services.inference import (CANCELLED, FAILED, FINISHED, FROM_DISK, FROM_MEMORY, FROM_MODEL,
                                           LesionAnalyser)
-from cemviewer.services.lesion_ai_process import worker_threads
+from cemviewer.services.lesion_ai_process import view_marks, worker_threads
 from cemviewer.study.loader import scan_path
 from cemviewer.study.pixels import load_image
 
@@ -174,11 +176,7 @@ def test_findings_come_back_from_memory_then_from_disk_until_the_weights_change(
     _analyse_all(qtbot, later, study, images)
     assert later.model_runs == 0 and {analysis.source for analysis in from_disk.analyses} == {FROM_DISK}
     for name in VIEWS:
-        for a, b in zip(from_disk.by_view()[name].marks.lesions, computed[name].marks.lesions, strict=True):
-            assert (a.box, a.score, a.malignancy) == (b.box, b.score, b.malignancy)
-            for energy in b.contours:
-                pairs = zip(a.contours[energy], b.contours[energy], strict=True)
-                assert all(np.array_equal(p, q) for p, q in pairs)
+        _assert_same_marks(from_disk.by_view()[name].marks, computed[name].marks)
 
     # New weights: a new session finds no entry for them; this process keeps the weights it loaded, and their entries.
     before = model_fingerprint(models)
@@ -272,10 +270,27 @@ def test_monochrome1_images_are_analysed_bright_dense(qtbot, make_analyser, stud
                [m.box for m in plain_recorded.by_view()[name].marks.lesions]
 
 
+def _assert_same_marks(a: ViewMarks, b: ViewMarks) -> None:
+    """`a` is `b` to the bit: what the disk cache gives back is what was drawn when the models ran."""
+    assert a.device == b.device and len(a.lesions) == len(b.lesions)
+    for x, y in zip(a.lesions, b.lesions):
+        assert (x.number, x.box, x.score, x.malignancy) == (y.number, y.box, y.score, y.malignancy)
+        assert list(x.contours) == list(y.contours)  # the order too: a missing energy borrows the first one's
+        for energy, lines in y.contours.items():
+            assert len(x.contours[energy]) == len(lines)
+            assert all(p.dtype == np.float32 and np.array_equal(p, q) for p, q in zip(x.contours[energy], lines))
+        assert x.mask.dtype == bool and np.array_equal(x.mask, y.mask)
+    assert (a.heat is None) == (b.heat is None)
+    if b.heat is not None:
+        assert (a.heat.step, a.heat.peak) == (b.heat.step, b.heat.peak)
+        assert a.heat.levels.dtype == np.uint8 and np.array_equal(a.heat.levels, b.heat.levels)
+
+
 def test_cache_entries(tmp_path, study, images, ai):
     view = study.view("RCC")
     findings = ai.analyze(images[view.low_energy].pixels, images[view.recombined].pixels)
-    assert findings.lesions
+    assert findings.lesions and findings.heatmap is not None
+    marks = view_marks(findings)
     cache = FindingsCache(tmp_path)
     fingerprint = model_fingerprint(default_models_dir())
     key = findings_key(study.study_uid, [view.low_energy.sop_instance_uid, view.recombined.sop_instance_uid],
@@ -284,14 +299,31 @@ def test_cache_entries(tmp_path, study, images, ai):
     assert key != findings_key(study.study_uid, [view.low_energy.sop_instance_uid,
                                                  view.recombined.sop_instance_uid], fingerprint + "x")
     assert cache.load(key) is None
-    cache.save(key, findings)
-    restored = cache.load(key)
-    for a, b in zip(restored.lesions, findings.lesions, strict=True):
-        assert (a.box, a.score, a.malignancy, a.area_px) == (b.box, b.score, b.malignancy, b.area_px)
-        assert np.array_equal(a.mask, b.mask) and a.outlines.keys() == b.outlines.keys()
-        assert all(np.array_equal(a.outlines[energy], b.outlines[energy]) for energy in b.outlines)
-    assert np.allclose(restored.heatmap, findings.heatmap, atol=1e-3) and restored.device == findings.device
+    cache.save(key, marks)
+    assert [entry.name for entry in tmp_path.iterdir()] == [f"{key}.npz"]  # no temporary file left
+    _assert_same_marks(cache.load(key), marks)
     assert model_fingerprint(tmp_path / "nowhere") is None
 
+    # No lesion, no heatmap; and a lesion whose marks were made from outlines only (no mask): both come back as such.
+    bare = ViewMarks([dataclasses.replace(marks.lesions[0], number=1, mask=None, malignancy=None, contours={})],
+                     None, "cpu")
+    for other in (ViewMarks([], None, "cpu"), bare):
+        cache.save(key, other)
+        restored = cache.load(key)
+        assert (restored.device, restored.heat) == ("cpu", None)
+        assert [(m.number, m.box, m.score, m.malignancy, m.mask, m.contours) for m in restored.lesions] == \
+               [(m.number, m.box, m.score, m.malignancy, m.mask, m.contours) for m in other.lesions]
+
     cache.path(key).write_bytes(b"PK\x03\x04 truncated")  # a damaged entry is a miss, and goes
+    assert cache.load(key) is None and not cache.path(key).exists()
+
+    # An entry of the first format (full findings: masks cropped to boxes, the float16 heatmap) is a miss, and goes.
+    lesion = findings.lesions[0]
+    x0, y0, x1, y1 = lesion.box
+    np.savez_compressed(cache.path(key), meta=np.array(json.dumps({"version": 1, "device": "cpu", "seconds": {},
+                                                                   "energies": [sorted(lesion.outlines)]})),
+                        boxes=np.array([lesion.box]), scores=np.array([lesion.score]),
+                        malignancy=np.array([lesion.malignancy]), shape=np.array(lesion.mask.shape),
+                        heatmap=findings.heatmap.astype(np.float16),
+                        **{f"outline_0_{energy}": mask[y0:y1, x0:x1] for energy, mask in lesion.outlines.items()})
     assert cache.load(key) is None and not cache.path(key).exists()
