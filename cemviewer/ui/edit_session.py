@@ -25,6 +25,8 @@ from cemviewer.ui.edit_panel import EditPanel
 from cemviewer.ui.edit_toolbar import EditToolbar
 from cemviewer.ui.edit_tools import TOOLS, EditTools
 
+PROPOSAL_INTERVAL_MS = 5  # between two AI lesions added to a view
+
 
 class EditSession(QObject):
     roiChanged = Signal(int, object)  # lesion id, its bool mask (None: deleted) in the view on screen
@@ -47,7 +49,9 @@ class EditSession(QObject):
         # AI lesions still to be proposed, one per turn of the event loop (see _propose).
         self._pending: deque[tuple[str, LesionSet, LesionMarks]] = deque()
         self._feeder = QTimer(self)
-        self._feeder.setInterval(0)
+        # Not 0: a zero timer is always the first due, so after any long event it ran at once and its lesion added
+        # to that stall; a few milliseconds later, whatever else waits (input, other timers) goes first.
+        self._feeder.setInterval(PROPOSAL_INTERVAL_MS)
         self._feeder.timeout.connect(self._propose_next)
         self.view_name: str | None = None
         self.lesions: LesionSet | None = None  # the set on screen
