@@ -3,8 +3,10 @@
 In one process, for each transfer syntax: the real MainWindow (offscreen) opens the study folder, and the clock
 runs from open_paths until (a) the first view's low-energy and recombined images are both on screen and a
 synchronous repaint has drawn them, and (b) the loader reports all eight images done (its idle signal): each
-image's pixels decoded into modality values held in memory, its default window, every level of its display
-pyramid and its overview thumbnail built, and the window's slot for it run. Then a
+image's pixels decoded into modality values held in memory, its default window and its overview thumbnail made,
+and the window's slot for it run; the first view's images also have their display pyramid (the halved copies it
+draws zoomed out). The other views' pyramids are made after that, on a loader thread, or when a view is first
+shown, whichever comes first (about 1 ms per image; cemviewer.services.study_loader.LoadedImage). Then a
 plain `pydicom.dcmread(f).pixel_array` of the same eight files, one after the other. Each repeat uses a fresh
 window; the page cache is warm (the files were just written and are read once before timing). Medians over
 --repeats; CPU seconds are the whole process (all threads). Prints a Markdown table.
