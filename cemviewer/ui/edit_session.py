@@ -46,7 +46,7 @@ class EditSession(QObject):
         self._visibility: QAction | None = None  # Edit ▸ Show annotations
         self.sets: dict[str, LesionSet] = {}  # by view name, for the open study
         self._proposed: set[str] = set()  # views whose AI findings have been turned into proposals
-        # AI lesions still to be proposed, one per turn of the event loop (see _propose).
+        # AI lesions still to be proposed, one at a time (see _propose).
         self._pending: deque[tuple[str, LesionSet, LesionMarks]] = deque()
         self._feeder = QTimer(self)
         # Not 0: a zero timer is always the first due, so after any long event it ran at once and its lesion added
@@ -136,8 +136,8 @@ class EditSession(QObject):
 
     def _propose(self, view_name: str, lesions: LesionSet, marks: ViewMarks) -> None:
         """The AI's lesions as proposals. Once per view: analysing again leaves the annotator's work as it is.
-        One lesion per turn of the event loop: each is drawn as it is added (3-27 ms on the UI thread, mostly the
-        first touch of the overlay's memory), and a view's lesions added at once held the UI for up to 90 ms."""
+        One lesion at a time, each in its own turn of the event loop: each is drawn as it is added (3-27 ms on the UI
+        thread on the stall benchmark's timelines), and a view's lesions added at once held the UI for up to 90 ms."""
         self._proposed.add(view_name)
         self._pending.extend((view_name, lesions, found) for found in marks.lesions)
         if self._pending:
