@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHeaderView, QLabel, QToolButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
@@ -37,6 +37,12 @@ class FactTable(QWidget):
         self._rows = rows
         while len(self._cells) < len(rows):
             self._cells.append(self._new_row(len(self._cells)))
+        # Showing a label lays out its visible ancestors at once, up to the window: row by row, that was a relayout
+        # of the window per label shown. Hidden meanwhile, the table is laid out once, as it is shown again.
+        regroup = self.isVisible() and any(label.isHidden() == (index < len(rows))
+                                           for index, (label, _value) in enumerate(self._cells))
+        if regroup:
+            self.setVisible(False)
         for index, (name_label, value_label) in enumerate(self._cells):
             shown = index < len(rows)
             if shown:
@@ -44,6 +50,8 @@ class FactTable(QWidget):
                 value_label.setText(rows[index][1])
             name_label.setVisible(shown)
             value_label.setVisible(shown)
+        if regroup:
+            self.setVisible(True)
 
     def name_width(self) -> int:
         """Pixels the widest name shown needs."""
@@ -122,7 +130,15 @@ def image_rows(label: str, ref: ImageRef | None, image: MammoImage | None) -> li
     return rows
 
 
+# The panel is filled this long after it is asked, once for all that was asked meanwhile: in a turn of the event loop
+# of its own, so that a study's open fills the panes and the overview in one turn and this panel in the next, and
+# neither turn holds the UI thread long.
+FILL_DELAY_MS = 5
+
+
 class InfoPanel(QWidget):
+    """Shows what it is asked FILL_DELAY_MS later."""
+
     studyChosen = Signal(int)  # index into the scan's studies
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -162,9 +178,38 @@ class InfoPanel(QWidget):
         layout.addWidget(self.skipped_toggle)
         layout.addWidget(self.skipped_list, stretch=1)
         layout.addStretch()
-        self.show_scan(None, None)
+        self._fill_timer = QTimer(self)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.setInterval(FILL_DELAY_MS)
+        self._fill_timer.timeout.connect(self._fill)
+        self._scan: tuple[ScanResult | None, Study | None] | None = (None, None)  # None: shown already
+        self._view: tuple[View | None, dict[ImageRef, MammoImage]] = (None, {})
+        self._fill()
 
     def show_scan(self, result: ScanResult | None, study: Study | None) -> None:
+        """The study `study` of `result` (None, None: no study open), with no view yet."""
+        self._scan = (result, study)
+        self._view = (None, {})
+        self._fill_soon()
+
+    def show_view(self, view: View | None, images: dict[ImageRef, MammoImage]) -> None:
+        """The images of `view` (None: none), with what `images` has decoded of them."""
+        self._view = (view, images)
+        self._fill_soon()
+
+    def _fill_soon(self) -> None:
+        if not self._fill_timer.isActive():
+            self._fill_timer.start()
+
+    def _fill(self) -> None:
+        self._fill_timer.stop()
+        if self._scan is not None:
+            self._fill_scan(*self._scan)
+            self._scan = None
+        self._fill_view(*self._view)
+        self._line_up()
+
+    def _fill_scan(self, result: ScanResult | None, study: Study | None) -> None:
         self.study_chooser.clear()
         studies = result.studies if result else []
         self.study_chooser.setVisible(len(studies) > 1)
@@ -180,18 +225,14 @@ class InfoPanel(QWidget):
         self._fill_skipped(result)
         self.patient.set_rows(patient_rows(study) if study else [("", "No study open")])
         self.study.set_rows(study_rows(study) if study else [])
-        self.images.set_rows([])
-        self._line_up()
 
-    def show_view(self, view: View | None, images: dict[ImageRef, MammoImage]) -> None:
-        if view is None:
-            self.images.set_rows([])
-            return
-        rows = [("View", view.name)]
-        for label, ref in (("Low energy", view.low_energy), ("Recombined", view.recombined)):
-            rows += image_rows(label, ref, images.get(ref) if ref else None)
+    def _fill_view(self, view: View | None, images: dict[ImageRef, MammoImage]) -> None:
+        rows = []
+        if view is not None:
+            rows.append(("View", view.name))
+            for label, ref in (("Low energy", view.low_energy), ("Recombined", view.recombined)):
+                rows += image_rows(label, ref, images.get(ref) if ref else None)
         self.images.set_rows(rows)
-        self._line_up()
 
     def _line_up(self) -> None:
         """One width for the name column of all three tables, so that their values start in one line."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QColor, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cemviewer.study.model import Study
@@ -18,12 +18,20 @@ from cemviewer.ui import theme
 STANDARD_SLOTS = {"RCC": (0, 0), "LCC": (0, 1), "RMLO": (1, 0), "LMLO": (1, 1)}
 TILE_WIDTH = 118
 TILE_HEIGHT = 142
+BORDER_WIDTH = 2  # around the current view's tile
 
 
 def grey_pixmap(grey: np.ndarray) -> QPixmap:
     rows, columns = grey.shape
     image = QImage(grey.data, columns, rows, grey.strides[0], QImage.Format.Format_Grayscale8)
     return QPixmap.fromImage(image.copy())  # copy: the QImage must not outlive the numpy buffer
+
+
+def _set_colour(widget: QWidget, colour: QColor) -> None:
+    """A widget's text (a frame's: its line) in `colour`, whether enabled or not."""
+    palette = widget.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, colour)
+    widget.setPalette(palette)
 
 
 class ThumbnailTile(QFrame):
@@ -33,7 +41,12 @@ class ThumbnailTile(QFrame):
         super().__init__()
         self.view_name = view_name
         self.present = False
-        self._styles: tuple[str, str] | None = None
+        self.current = False
+        self._caption_look: tuple[str, bool] | None = None
+        # The current view's border is the frame's, in the palette's colour: a style sheet set on the tiles as the
+        # current view changes re-polished them in every open (1-3 ms a tile).
+        self.setFrameShape(QFrame.Shape.Box)
+        self.setLineWidth(BORDER_WIDTH)
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setFixedSize(TILE_WIDTH, TILE_HEIGHT)
@@ -66,15 +79,16 @@ class ThumbnailTile(QFrame):
         self.picture.setPixmap(pixmap)
 
     def set_current(self, current: bool) -> None:
-        border = theme.ACCENT if current else "transparent"
-        color = theme.ACCENT if current else (theme.TEXT if self.present else theme.DIM_TEXT)
-        styles = (f"ThumbnailTile {{ border: 2px solid {border}; border-radius: 3px; }}",
-                  f"color: {color}; font-weight: {'bold' if current else 'normal'};")
-        # A style sheet set again, even unchanged, re-polishes the widget: a millisecond or two per tile per open.
-        if styles != self._styles:
-            self._styles = styles
-            self.setStyleSheet(styles[0])
-            self.caption.setStyleSheet(styles[1])
+        if current != self.current or self._caption_look is None:
+            self.current = current
+            _set_colour(self, QColor(theme.ACCENT) if current else QColor(Qt.GlobalColor.transparent))
+        look = (theme.ACCENT if current else (theme.TEXT if self.present else theme.DIM_TEXT), current)
+        if look != self._caption_look:
+            self._caption_look = look
+            _set_colour(self.caption, QColor(look[0]))
+            font = self.caption.font()
+            font.setBold(current)
+            self.caption.setFont(font)
 
     def mouseReleaseEvent(self, event) -> None:
         if self.present and event.button() == Qt.MouseButton.LeftButton:

@@ -67,6 +67,8 @@ class PairView(pg.GraphicsLayoutWidget):
         if any(grid is not None for grid in grids) and view_name != self._fitted_view:
             self._fitted_view = view_name
             self.fit()
+        for pane in self.panes:
+            pane.image_item.prepare()
 
     def show_nothing(self) -> None:
         # Not `clear`: GraphicsLayoutWidget forwards that name to its layout, which would drop the panes.

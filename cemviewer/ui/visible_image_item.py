@@ -41,6 +41,13 @@ class VisibleImageItem(pg.ImageItem):
         self._region = None
         super().render()
 
+    def prepare(self) -> None:
+        """Map the image to grey levels now, not in the next paint: an image that arrives in a slot of its own is
+        then mapped there, and the paint that follows draws what is ready (two images mapped in one paint had been
+        one long stall of the UI thread)."""
+        if self.image is not None and self._renderRequired:
+            self.render()
+
     def paint(self, painter, *args) -> None:
         if self.image is None:
             return

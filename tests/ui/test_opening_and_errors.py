@@ -103,7 +103,7 @@ def test_a_view_without_its_recombined_image_says_so(qtbot, window, open_study, 
     assert pane.placeholder.isVisible() and pane.placeholder.textItem.toPlainText() == "No recombined image for LMLO"
     assert "Recombined" in pane.title.text and "LMLO" in pane.title.text
     assert window.pair.low_energy.window is not None
-    assert "LMLO" in window.info.notes.text() and window.info.notes.isVisible()
+    qtbot.waitUntil(lambda: "LMLO" in window.info.notes.text() and window.info.notes.isVisible())
 
 
 def test_dropping_files_opens_them_as_one_study(wait_for, qtbot, window, synthetic_study):
@@ -124,7 +124,8 @@ def test_skipped_files_are_listed_with_reasons_on_demand(qtbot, window, open_stu
     (study_copy / "DICOMDIR.txt").write_text("export notes")
     open_study(window, study_copy)
     info = window.info
-    assert info.skipped_toggle.isVisible() and not info.skipped_list.isVisible()
+    qtbot.waitUntil(info.skipped_toggle.isVisible)  # the panel fills a moment after the panes
+    assert not info.skipped_list.isVisible()
     qtbot.mouseClick(info.skipped_toggle, Qt.MouseButton.LeftButton)
     assert info.skipped_list.isVisible()
     reasons = {info.skipped_list.topLevelItem(i).text(0): info.skipped_list.topLevelItem(i).text(1)
@@ -194,7 +195,8 @@ def test_a_folder_with_two_studies_offers_a_choice(qtbot, wait_for, window, open
         write_study(folder / f"seed{seed}", seed=seed, shape=(240, 200), pixel_spacing_mm=1.0)
     open_study(window, folder)
     chooser = window.info.study_chooser
-    assert chooser.isVisible() and chooser.count() == 2
+    qtbot.waitUntil(chooser.isVisible)
+    assert chooser.count() == 2
     assert chooser.currentIndex() == 0 and window.study is window.scan.studies[0]
     other = window.scan.studies[1]
     with wait_for(window.loader.idle):

@@ -38,7 +38,7 @@ def test_a_reused_tile_forgets_the_last_study(qtbot):
     rcc = overview.tiles["RCC"]
     assert "RML" not in overview.tiles
     assert not rcc.isEnabled() and rcc.picture.pixmap().isNull() and rcc.picture.text() == "missing"
-    assert "bold" not in rcc.caption.styleSheet() and rcc.toolTip() == ""
+    assert not rcc.caption.font().bold() and rcc.toolTip() == ""
     assert overview.tiles["LCC"].isEnabled() and overview.tiles["LCC"].picture.text() == "…"
 
     overview.set_study(None)

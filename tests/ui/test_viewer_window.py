@@ -8,6 +8,7 @@ import numpy as np
 import pydicom
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from cemviewer.imaging.windowing import window_levels
@@ -71,9 +72,10 @@ def test_overview_hangs_right_views_left_and_left_views_right(opened):
     assert all(not tile.picture.pixmap().isNull() for tile in tiles.values())
 
 
-def test_study_panel_shows_the_patient_from_the_files(opened, study_model):
+def test_study_panel_shows_the_patient_from_the_files(qtbot, opened, study_model):
     header = pydicom.dcmread(study_model.view("RCC").low_energy.path, stop_before_pixels=True)
     panel = opened.info
+    qtbot.waitUntil(lambda: f"{float(header.PixelSpacing[0]):g} mm" in panel.images.text())
     assert person_name(str(header.PatientName)) in panel.patient.text()
     assert header.PatientID in panel.patient.text()
     assert header.AccessionNumber in panel.study.text()
@@ -85,8 +87,9 @@ def test_clicking_a_thumbnail_selects_and_highlights_its_view(qtbot, opened, stu
     qtbot.mouseClick(opened.overview.tiles["LMLO"], Qt.MouseButton.LeftButton)
     assert opened.view_name == "LMLO"
     assert opened.pair.recombined.window.image.ref == study_model.view("LMLO").recombined
-    assert theme.ACCENT in opened.overview.tiles["LMLO"].styleSheet()
-    assert theme.ACCENT not in opened.overview.tiles["RCC"].styleSheet()
+    lmlo, rcc = opened.overview.tiles["LMLO"], opened.overview.tiles["RCC"]
+    assert lmlo.current and lmlo.palette().windowText().color() == QColor(theme.ACCENT) and lmlo.caption.font().bold()
+    assert not rcc.current and rcc.palette().windowText().color().alpha() == 0 and not rcc.caption.font().bold()
     assert "LMLO" in opened.pair.low_energy.title.text
 
 
