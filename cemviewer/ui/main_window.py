@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QProgressBar, QScrollArea,
-                               QVBoxLayout, QWidget)
+                               QStackedLayout, QVBoxLayout, QWidget)
 
 from cemviewer.fusion.assess import age_years
 from cemviewer.services.autosave import Autosave
@@ -77,9 +77,14 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.message_bar)
-        column.addWidget(self.pair, stretch=1)
-        self.welcome = WelcomeScreen()  # in place of the images until a study opens
-        column.addWidget(self.welcome, stretch=1)
+        # The welcome screen lies over the images until a study opens: the panes are laid out with the window, not
+        # in the middle of its first open.
+        self.welcome = WelcomeScreen()
+        images = QStackedLayout()
+        images.setStackingMode(QStackedLayout.StackingMode.StackAll)
+        images.addWidget(self.pair)
+        images.addWidget(self.welcome)
+        column.addLayout(images, stretch=1)
         self.setCentralWidget(central)
 
         self.overview = ViewOverview()
@@ -444,7 +449,8 @@ class MainWindow(QMainWindow):
         if shown:
             self.welcome.set_recent(self.recent.paths())
         self.welcome.setVisible(shown)
-        self.pair.setVisible(not shown)
+        if shown:
+            self.welcome.raise_()
 
     def show_preferences(self) -> None:
         dialog = PreferencesDialog(self.settings, self)

@@ -29,6 +29,7 @@ class WelcomeScreen(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAutoFillBackground(True)  # over the image panes, which wait beneath it
         icon = QLabel()
         icon.setPixmap(QPixmap(str(resources_dir() / ICON_FILE)).scaled(
             ICON_SIZE, ICON_SIZE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
