@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHeaderView, QLabel, QToolButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -66,9 +65,7 @@ class FactTable(QWidget):
 
     def _new_row(self, index: int) -> tuple[QLabel, QLabel]:
         name = QLabel()
-        palette = name.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, QColor(theme.DIM_TEXT))
-        name.setPalette(palette)
+        theme.set_text_colour(name, theme.DIM_TEXT)
         name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         value = QLabel()
         value.setTextFormat(Qt.TextFormat.PlainText)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPalette, QPixmap
+from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cemviewer.study.model import Study
@@ -25,13 +25,6 @@ def grey_pixmap(grey: np.ndarray) -> QPixmap:
     rows, columns = grey.shape
     image = QImage(grey.data, columns, rows, grey.strides[0], QImage.Format.Format_Grayscale8)
     return QPixmap.fromImage(image.copy())  # copy: the QImage must not outlive the numpy buffer
-
-
-def _set_colour(widget: QWidget, colour: QColor) -> None:
-    """A widget's text (a frame's: its line) in `colour`, whether enabled or not."""
-    palette = widget.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, colour)
-    widget.setPalette(palette)
 
 
 class ThumbnailTile(QFrame):
@@ -81,11 +74,11 @@ class ThumbnailTile(QFrame):
     def set_current(self, current: bool) -> None:
         if current != self.current or self._caption_look is None:
             self.current = current
-            _set_colour(self, QColor(theme.ACCENT) if current else QColor(Qt.GlobalColor.transparent))
+            theme.set_text_colour(self, QColor(theme.ACCENT) if current else QColor(Qt.GlobalColor.transparent))
         look = (theme.ACCENT if current else (theme.TEXT if self.present else theme.DIM_TEXT), current)
         if look != self._caption_look:
             self._caption_look = look
-            _set_colour(self.caption, QColor(look[0]))
+            theme.set_text_colour(self.caption, look[0])
             font = self.caption.font()
             font.setBold(current)
             self.caption.setFont(font)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 IMAGE_BACKGROUND = "#000000"
 TEXT = "#d8d8d8"
@@ -48,3 +48,11 @@ def apply_dark_theme(app: QApplication) -> None:
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#5a5a5a"))
     app.setPalette(palette)
     app.setStyleSheet(_STYLE)
+
+
+def set_text_colour(widget: QWidget, colour: QColor | str) -> None:
+    """A widget's text (a frame's: its line) in `colour`, whether enabled or not. By palette: a style sheet set on a
+    widget re-polishes it, 1-3 ms each time."""
+    palette = widget.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+    widget.setPalette(palette)
