@@ -98,10 +98,15 @@ class WindowState:
 
     def __init__(self, image: MammoImage) -> None:
         self.image = image
-        self.value_span = value_span(image.pixels)
         self.user_inverted = False
         self.window: WindowPreset | None = None  # None: the file's VOI LUT
         self.reset()
+
+    @cached_property
+    def value_span(self) -> float:
+        """The spread of the image's values, which scales a drag; worked out at the first drag, not while the
+        study loads."""
+        return value_span(self.image.pixels)
 
     @cached_property
     def auto(self) -> WindowPreset:

@@ -10,11 +10,12 @@ loads, and runs, without touching the viewer's interpreter.
   the first job. It loads the models once per models folder and device, runs torch on every core but one (the
   other stays with the UI) at 5 below the viewer's priority, uses CUDA when torch sees a GPU there, and exits when
   the viewer's process ends.
-- `analyse` is called by LesionAnalyser's worker thread, which waits for the result. One view's pixels go in
-  through shared memory, not the pipe: pickling two full-size images held the viewer's GIL 10-70 ms in one piece,
-  the copy into shared memory holds it not at all (numpy releases it). Only what the window draws comes back
-  (outline polylines, a reduced heatmap), and that is also what the process saves to the disk cache, so that a
-  later session's worker thread reads it back without finding contours or building full-size masks again.
+- `analyse` is called by LesionAnalyser's worker thread, which waits for the result. Once the models are loaded,
+  one view's pixels go in through shared memory (cemviewer.services.shared_pixels), not the pipe: pickling two
+  full-size images held the viewer's GIL 10-70 ms in one piece, the copy into shared memory holds it not at all
+  (numpy releases it). Only what the window draws comes back (outline polylines, a reduced heatmap), and that is
+  also what the process saves to the disk cache, so that a later session's worker thread reads it back without
+  finding contours or building full-size masks again.
 - Cancelling: a shared integer, given to the process when it starts, holds the ticket of the job asked to stop; the
   process compares it with its job's ticket at each stage boundary of LesionAI.analyze.
 - A process that dies (crash, killed, out of host memory) raises BrokenProcessPool for the job in flight; the next
@@ -31,7 +32,6 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,7 @@ from cemviewer.ai.findings import ViewFindings
 from cemviewer.ai.model_files import DEVICE_ENV
 from cemviewer.imaging.lesion_marks import LesionMarks, ViewMarks, outline_contours, reduced_heat
 from cemviewer.services.findings_cache import FindingsCache, findings_key, model_fingerprint
+from cemviewer.services.shared_pixels import SharedPixels, give_back, share, unshared
 
 if TYPE_CHECKING:
     from cemviewer.ai.pipeline import LesionAI
@@ -102,38 +103,6 @@ def _cropped(mask: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return mask[y0:y1, x0:x1].copy()  # a copy: the full-size mask is not kept alive by the crop
 
 
-@dataclass(frozen=True)
-class _SharedPixels:
-    """Images one after the other in a shared memory block: (shape, dtype, offset) each, None for a missing one."""
-
-    name: str
-    layouts: tuple[tuple[tuple[int, ...], str, int] | None, ...]
-
-
-def _share(images: tuple[np.ndarray | None, ...]) -> tuple[SharedMemory, _SharedPixels]:
-    """In the viewer: copy `images` into a new shared block (numpy copies without holding the GIL)."""
-    block = SharedMemory(create=True, size=max(1, sum(image.nbytes for image in images if image is not None)))
-    layouts, offset = [], 0
-    for image in images:
-        if image is None:
-            layouts.append(None)
-            continue
-        np.copyto(np.ndarray(image.shape, image.dtype, block.buf, offset), image)
-        layouts.append((image.shape, image.dtype.str, offset))
-        offset += image.nbytes
-    return block, _SharedPixels(block.name, tuple(layouts))
-
-
-def _unshared(pixels: _SharedPixels) -> list[np.ndarray | None]:
-    """In the AI process: its own copies of the images, so the block is let go at once."""
-    block = SharedMemory(pixels.name)
-    try:
-        return [None if layout is None else np.ndarray(layout[0], layout[1], block.buf, layout[2]).copy()
-                for layout in pixels.layouts]
-    finally:
-        block.close()
-
-
 def _place(folder: Path, device: str | None) -> tuple[Path, str | None]:
     """Where models are loaded from and run, as the process sees it: the viewer's environment decides."""
     return Path(folder).resolve(), device or os.environ.get(DEVICE_ENV) or None
@@ -189,11 +158,11 @@ def _bright_dense(pixels: np.ndarray | None, inverted: bool) -> np.ndarray | Non
     return pixels.max() - pixels if pixels is not None and inverted else pixels
 
 
-def _run(job: ModelJob, pixels: _SharedPixels, ticket: int) -> ModelResult:
+def _run(job: ModelJob, pixels: SharedPixels, ticket: int) -> ModelResult:
     import torch
 
     models = _models(job.models_dir, job.device)
-    le, rec = _unshared(pixels)
+    le, rec = unshared(pixels)
     findings = models.ai.analyze(_bright_dense(le, job.inverted[0]), _bright_dense(rec, job.inverted[1]),
                                  cancel=lambda: _cancelled.value == ticket)
     key = view_key(job.study_uid, job.sop_instance_uids, models.fingerprint)
@@ -257,27 +226,32 @@ def analyse(job: ModelJob, stop: threading.Event) -> ModelResult:
     (ModelLoadError, AIOutOfMemoryError, ValueError, AnalysisCancelled once `stop` is set) and BrokenProcessPool
     when the process ended unexpectedly."""
     process, place = _started(), _place(job.models_dir, job.device)
-    block, pixels = _share((job.le, job.rec))
-    job = dataclasses.replace(job, le=None, rec=None, models_dir=place[0], device=place[1])  # the pixels are shared
     ticket = next(_tickets)
     try:
-        future = process.pool.submit(_run, job, pixels, ticket)
-        while True:
-            if stop.is_set():
-                process.cancelled.value = ticket
-            try:
-                result = future.result(timeout=CANCEL_POLL_S)
-                break
-            except TimeoutError:
-                pass
+        # The models first: where they cannot be loaded (no weights, so the AI is off), no pixels are copied.
+        _result(process, process.pool.submit(_load, *place), stop, ticket)
+        block, pixels = share((job.le, job.rec))
+        job = dataclasses.replace(job, le=None, rec=None, models_dir=place[0], device=place[1])  # the pixels are shared
+        try:
+            result = _result(process, process.pool.submit(_run, job, pixels, ticket), stop, ticket)
+        finally:
+            give_back(block)
     except BrokenProcessPool:
         _ended(process)
         raise
-    finally:
-        block.close()
-        block.unlink()
     process.fingerprints[place] = result.fingerprint
     return result
+
+
+def _result(process: _AIProcess, future, stop: threading.Event, ticket: int):
+    """`future`'s result; once `stop` is set, the process is told to cancel the job of `ticket`."""
+    while True:
+        if stop.is_set():
+            process.cancelled.value = ticket
+        try:
+            return future.result(timeout=CANCEL_POLL_S)
+        except TimeoutError:
+            pass
 
 
 def worker_pid() -> int:

@@ -16,6 +16,8 @@ import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from cemviewer.study.fresh_memory import image_array
+
 # Pass as dcmread's defer_size: pixel data longer than this stays in the file while the header is parsed, to be read
 # once, straight into its array.
 DEFER_SIZE = 64 * 1024
@@ -53,7 +55,7 @@ def read_native_pixels(ds: pydicom.Dataset, path: Path) -> np.ndarray | None:
     if layout is None or not isinstance(element, RawDataElement) or element.value_tell is None:
         return None
     rows, columns, dtype, bits_stored = layout
-    pixels = np.empty((rows, columns), dtype)
+    pixels = image_array((rows, columns), dtype)
     if element.length < pixels.nbytes:
         return None
     with open(path, "rb") as file:

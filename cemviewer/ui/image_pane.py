@@ -142,7 +142,8 @@ class ImagePane:
         name = f"<b>{self.label}</b>&nbsp;&nbsp;{self._view_name}"
         if self.window is not None:
             name += f"&nbsp;&nbsp;&nbsp;<span style='color:{theme.DIM_TEXT}'>{self.window.describe()}</span>"
-        self.title.setText(name)
+        if name != self.title.text:  # a LabelItem lays its rich text out anew on every setText
+            self.title.setText(name)
 
     def _centre_placeholder(self) -> None:
         (x0, x1), (y0, y1) = self.viewbox.viewRange()

@@ -8,13 +8,14 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from test_decode_processes import _running
 
 from cemviewer.ai.findings import AnalysisCancelled
-from cemviewer.ai.model_files import default_models_dir
+from cemviewer.ai.model_files import ModelLoadError, default_models_dir
 from cemviewer.ai.pipeline import LesionAI
 from cemviewer.services import lesion_ai_process
 from cemviewer.services.lesion_ai_process import NICENESS, ModelJob, worker_threads
@@ -81,3 +82,14 @@ def test_a_job_whose_stop_is_set_is_cancelled_in_the_process(rcc, tmp_path):
     assert not list(tmp_path.iterdir())
     assert lesion_ai_process.analyse(job, threading.Event()).key  # the next job is not cancelled
 
+
+
+def test_weights_that_cannot_load_fail_the_job_before_any_pixels_are_shared(rcc, tmp_path):
+    study, le, rec = rcc
+    (tmp_path / "models").mkdir()
+    job = ModelJob(study.study_uid, ("le", "rec"), le, rec, (False, False), tmp_path / "models", None,
+                   tmp_path / "findings")
+    blocks_before = set(Path("/dev/shm").iterdir())
+    with pytest.raises(ModelLoadError, match="segmenter weights not found"):
+        lesion_ai_process.analyse(job, threading.Event())
+    assert set(Path("/dev/shm").iterdir()) == blocks_before
