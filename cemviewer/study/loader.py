@@ -23,7 +23,7 @@ from pydicom.uid import UID, MediaStorageDirectoryStorage
 from cemviewer.study.anatomy import laterality_of, view_of
 from cemviewer.study.attributes import text
 from cemviewer.study.energy import classify_energy
-from cemviewer.study.model import Energy, ImageRef, PatientInfo, ScanResult, Skipped, Study, View
+from cemviewer.study.model import Energy, ImageRef, PatientInfo, ScanResult, ScannedHeader, Skipped, Study, View
 
 HANGING_ORDER = ("RCC", "LCC", "RMLO", "LMLO")
 # Exports carry viewers, reports and thumbnails next to the images; a UI may show these less prominently.
@@ -32,7 +32,7 @@ HIGH_ENERGY_REASON = "high-energy image (not displayed; CEM shows the low-energy
 _PIXEL_TAGS = {0x7FE00010, 0x7FE00008, 0x7FE00009}
 _SEQUENCE_DELIMITER = b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
 _UNDEFINED_LENGTH = 0xFFFFFFFF
-_NO_PIXELS = "absent"  # what _pixel_data_problem says about an object that has no pixel data at all
+_NO_PIXELS = "absent"  # what _pixel_data says about an object that has no pixel data at all
 _ENERGY_WORDS = {Energy.LOW: "low-energy", Energy.RECOMBINED: "recombined"}
 
 
@@ -57,38 +57,40 @@ def _walk(root: Path) -> list[Path]:
     return found
 
 
-def _pixel_data_problem(fp: BinaryIO, ds: pydicom.Dataset, file_size: int) -> str | None:
-    """Why the pixel data element starting at the file position is unusable; None when it looks whole.
+def _pixel_data(fp: BinaryIO, ds: pydicom.Dataset, stat: os.stat_result) -> tuple[str | None, ScannedHeader | None]:
+    """Why the pixel data element starting at the file position is unusable (None when it looks whole), and for
+    whole uncompressed pixel data, the header with where its value lies.
 
-    Returns _NO_PIXELS when the object has no pixel data at all. Checked from the element's length (or, for
+    The problem is _NO_PIXELS when the object has no pixel data at all. Checked from the element's length (or, for
     compressed data, its closing delimiter) so a truncated file is caught without reading the pixels.
     """
     start = fp.tell()
     head = fp.read(12)
     if len(head) < 8:
-        return _NO_PIXELS
+        return _NO_PIXELS, None
     implicit_vr, little_endian = ds.original_encoding
     endian = "<" if little_endian in (True, None) else ">"
     group, element = struct.unpack(f"{endian}HH", head[:4])
     if (group << 16 | element) not in _PIXEL_TAGS:
-        return _NO_PIXELS
+        return _NO_PIXELS, None
     if implicit_vr:
         (length,), header_size = struct.unpack(f"{endian}I", head[4:8]), 8
     else:
         (length,), header_size = struct.unpack(f"{endian}I", head[8:12]), 12
     if length == _UNDEFINED_LENGTH:
-        fp.seek(max(start, file_size - 4096))
+        fp.seek(max(start, stat.st_size - 4096))
         if _SEQUENCE_DELIMITER not in fp.read():
-            return "truncated file: the compressed pixel data has no end (missing sequence delimiter)"
-        return None
-    available = file_size - start - header_size
+            return "truncated file: the compressed pixel data has no end (missing sequence delimiter)", None
+        return None, None
+    available = stat.st_size - start - header_size
     if available < length:
-        return f"truncated file: pixel data needs {length} bytes, only {max(available, 0)} are present"
-    return None
+        return f"truncated file: pixel data needs {length} bytes, only {max(available, 0)} are present", None
+    return None, ScannedHeader(ds, start + header_size, length, stat.st_size, stat.st_mtime_ns)
 
 
-def _read_header(path: Path) -> tuple[pydicom.Dataset, str | None]:
-    """The header of `path` and what is wrong with its pixel data (None when fine, _NO_PIXELS when there is none)."""
+def _read_header(path: Path) -> tuple[pydicom.Dataset, str | None, ScannedHeader | None]:
+    """The header of `path`, what is wrong with its pixel data (None when fine, _NO_PIXELS when there is none), and
+    for uncompressed pixel data, the header with where the pixels lie."""
     try:
         with open(path, "rb") as fp:
             try:
@@ -103,7 +105,7 @@ def _read_header(path: Path) -> tuple[pydicom.Dataset, str | None]:
                 ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
                 if "SOPClassUID" not in ds:
                     raise _Rejected(NOT_DICOM_REASON) from None
-            return ds, _pixel_data_problem(fp, ds, os.fstat(fp.fileno()).st_size)
+            return ds, *_pixel_data(fp, ds, os.fstat(fp.fileno()))
     except _Rejected:
         raise
     except OSError as error:
@@ -153,7 +155,7 @@ def _check_image(ds: pydicom.Dataset, pixel_problem: str | None) -> None:
         raise _Rejected(f"multi-frame object ({frames} frames, e.g. tomosynthesis); only 2-D mammograms are shown")
 
 
-def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
+def _identify(path: Path, ds: pydicom.Dataset, header: ScannedHeader | None) -> _Candidate:
     """An ImageRef for a mammogram header, or _Rejected saying which attribute is missing."""
     study_uid = text(ds, "StudyInstanceUID")
     if not study_uid:
@@ -182,6 +184,7 @@ def _identify(path: Path, ds: pydicom.Dataset) -> _Candidate:
         columns=_number(ds, "Columns"),
         kvp=_decimal(ds, "KVP"),
         compressed=_compressed(ds),
+        header=header,
     )
     return _Candidate(ref, ds, _acquisition_order(ds, path))
 
@@ -222,7 +225,7 @@ class _Scan:
 
     def add_file(self, path: Path) -> None:
         try:
-            ds, pixel_problem = _read_header(path)
+            ds, pixel_problem, header = _read_header(path)
             if _class_name(ds) == MediaStorageDirectoryStorage.name or "DirectoryRecordSequence" in ds:
                 self.check_dicomdir(path, ds)
                 return
@@ -237,7 +240,7 @@ class _Scan:
                 self.note_other_series(path, ds)
                 return
             _check_image(ds, pixel_problem)
-            self.candidates.append(_identify(path, ds))
+            self.candidates.append(_identify(path, ds, header))
         except _Rejected as rejection:
             self.skip(path, str(rejection))
         except Exception as error:  # noqa: BLE001 - one malformed header must not end the scan of the others

@@ -9,6 +9,7 @@ read here; everything else returns None and goes through pydicom.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from cemviewer.study.fresh_memory import image_array
+from cemviewer.study.model import ScannedHeader
 
 # Pass as dcmread's defer_size: pixel data longer than this stays in the file while the header is parsed, to be read
 # once, straight into its array.
@@ -50,16 +52,33 @@ def read_native_pixels(ds: pydicom.Dataset, path: Path) -> np.ndarray | None:
     sign-extended for signed data), read from `path`, the file `ds` was just read from with dcmread (before any
     access to its PixelData). None when this reader does not handle the image, or the element is shorter than the
     image or cut short by the end of the file: pydicom then decodes it, or names what is wrong."""
-    layout = _layout(ds)
     element = ds.get_item("PixelData", keep_deferred=True)
-    if layout is None or not isinstance(element, RawDataElement) or element.value_tell is None:
+    if not isinstance(element, RawDataElement) or element.value_tell is None:
+        return None
+    return _read(ds, path, element.value_tell, element.length)
+
+
+def read_scanned_pixels(header: ScannedHeader, path: Path) -> np.ndarray | None:
+    """As read_native_pixels, from the header the scan read and the place of the pixels it found. None also when
+    the file is no longer the one the scan read (another size or modification time)."""
+    return _read(header.dataset, path, header.pixel_offset, header.pixel_length, header)
+
+
+def _read(ds: pydicom.Dataset, path: Path, offset: int, length: int,
+          scanned: ScannedHeader | None = None) -> np.ndarray | None:
+    layout = _layout(ds)
+    if layout is None:
         return None
     rows, columns, dtype, bits_stored = layout
-    pixels = image_array((rows, columns), dtype)
-    if element.length < pixels.nbytes:
+    if length < rows * columns * dtype.itemsize:
         return None
     with open(path, "rb") as file:
-        file.seek(element.value_tell)
+        if scanned is not None:
+            stat = os.fstat(file.fileno())
+            if (stat.st_size, stat.st_mtime_ns) != (scanned.file_size, scanned.modified_ns):
+                return None
+        pixels = image_array((rows, columns), dtype)
+        file.seek(offset)
         got = file.readinto(memoryview(pixels).cast("B"))
     if got != pixels.nbytes:
         return None

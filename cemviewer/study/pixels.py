@@ -10,7 +10,7 @@ from pydicom.pixels import apply_modality_lut
 from pydicom.uid import JPEG2000, JPEG2000Lossless
 
 from cemviewer.study.model import ImageRef, MammoImage, WindowPreset
-from cemviewer.study.native_pixels import DEFER_SIZE, read_native_pixels
+from cemviewer.study.native_pixels import DEFER_SIZE, read_native_pixels, read_scanned_pixels
 from cemviewer.study.orientation import display_flips
 
 # A window from the tissue's own spread when the file gives none; the tails hold noise and skin-line artefacts.
@@ -124,9 +124,13 @@ def _voi_lut(ds: pydicom.Dataset) -> tuple[np.ndarray | None, int]:
     return table, first
 
 
-def _stored_values(path) -> tuple[pydicom.Dataset, np.ndarray]:
-    ds = pydicom.dcmread(path, defer_size=DEFER_SIZE)
-    stored = read_native_pixels(ds, path)
+def _stored_values(ref: ImageRef) -> tuple[pydicom.Dataset, np.ndarray]:
+    if ref.header is not None:
+        stored = read_scanned_pixels(ref.header, ref.path)
+        if stored is not None:
+            return ref.header.dataset, stored
+    ds = pydicom.dcmread(ref.path, defer_size=DEFER_SIZE)
+    stored = read_native_pixels(ds, ref.path)
     if stored is None:
         plugin = _DECODING_PLUGINS.get(ds.file_meta.get("TransferSyntaxUID"))
         if plugin:
@@ -138,7 +142,7 @@ def _stored_values(path) -> tuple[pydicom.Dataset, np.ndarray]:
 def load_image(ref: ImageRef) -> MammoImage:
     """Read and decode `ref`'s file. Raises ImageLoadError with the reason when the pixels cannot be used."""
     try:
-        ds, stored = _stored_values(ref.path)
+        ds, stored = _stored_values(ref)
     except Exception as error:  # noqa: BLE001 - decoders raise many types on damaged data; all mean "unusable"
         raise ImageLoadError(f"{ref.path}: cannot decode the pixel data ({error})") from error
     if stored.ndim != 2:

@@ -49,7 +49,7 @@ def _decoding_held(study, view_name, folder, compressed=False):
     pipes = {ref: folder / f"pipe-{view_name}-{ref.energy.value}" for ref in view.images()}
     for pipe in pipes.values():
         os.mkfifo(pipe)
-    held = {ref: dataclasses.replace(ref, path=pipes[ref], compressed=compressed) for ref in pipes}
+    held = {ref: dataclasses.replace(ref, path=pipes[ref], compressed=compressed, header=None) for ref in pipes}
     held_view = dataclasses.replace(view, low_energy=held[view.low_energy], recombined=held[view.recombined])
     waiting = set(held.values())
 

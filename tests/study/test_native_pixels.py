@@ -3,6 +3,8 @@ pydicom; JPEG 2000 decoded through Pillow gives what pylibjpeg-openjpeg gives.""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pydicom
 import pytest
@@ -11,7 +13,7 @@ from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVR
                          RLELossless)
 
 from cemviewer.study.loader import scan_path
-from cemviewer.study.native_pixels import DEFER_SIZE, read_native_pixels
+from cemviewer.study.native_pixels import DEFER_SIZE, read_native_pixels, read_scanned_pixels
 from cemviewer.study.pixels import ImageLoadError, load_image
 
 SMALL = (64, 48)  # pixel data read with the header
@@ -150,3 +152,32 @@ def test_jpeg2000_through_pillow_equals_pylibjpeg(tmp_path, dtype, bits_stored, 
     image = load_image(ref)
     assert image.pixels.dtype == reference.pixel_array.dtype
     np.testing.assert_array_equal(image.pixels, values)
+
+
+@pytest.mark.parametrize("shape", [SMALL, LARGE])
+@pytest.mark.parametrize("syntax", [ExplicitVRLittleEndian, ImplicitVRLittleEndian])
+def test_the_scan_finds_the_pixels_so_decoding_reads_no_header_again(tmp_path, shape, syntax):
+    values = _random_values(np.uint16, 12, shape, seed=14)
+    path = write(_dataset(_garbage_above(values, 12, seed=15), 12), tmp_path / "image", syntax)
+    [ref] = scan_path(path).studies[0].images()
+    direct = read_scanned_pixels(ref.header, path)
+    assert direct is not None and direct.flags.c_contiguous and direct.flags.writeable
+    np.testing.assert_array_equal(direct, pydicom.dcmread(path).pixel_array)
+    np.testing.assert_array_equal(direct, values)
+
+
+def test_compressed_images_have_no_scanned_pixel_place(tmp_path):
+    path = write(mammogram(pixels=breast_pixels(seed=16, shape=SMALL)), tmp_path / "rle", RLELossless)
+    [ref] = scan_path(path).studies[0].images()
+    assert ref.compressed and ref.header is None
+
+
+def test_a_file_replaced_after_the_scan_is_read_afresh(tmp_path):
+    path = write(_dataset(_random_values(np.uint16, 16, LARGE, seed=17)), tmp_path / "image")
+    [ref] = scan_path(path).studies[0].images()
+    replacement = _random_values(np.uint16, 16, LARGE, seed=18)
+    write(_dataset(replacement), path)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # whatever the file system's clock
+    assert read_scanned_pixels(ref.header, path) is None
+    np.testing.assert_array_equal(load_image(ref).pixels, replacement)
