@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.view_name: str | None = None
         self.loaded: dict[ImageRef, LoadedImage] = {}
         self.failed: dict[ImageRef, str] = {}
+        self._ai_off_message: str | None = None  # why the AI is off, said once the study's images are in
         self.inverted = False
         self._recent_candidate: str | None = None  # what a successful scan adds to File ▸ Recent
         self._shortcuts_dialog: ShortcutsDialog | None = None
@@ -301,6 +302,7 @@ class MainWindow(QMainWindow):
         self.loaded.clear()
         self.failed.clear()
         self.message_bar.dismiss()
+        self._ai_off_message = None
         self.setWindowTitle(f"{study_title(study)} — {APP_NAME}")
         self.overview.set_study(study)
         self.info.show_scan(self.scan, study)
@@ -318,7 +320,7 @@ class MainWindow(QMainWindow):
         self.message_bar.show_error(message)
         self.statusBar().showMessage(message)
         self.progress.setVisible(False)
-        if self.study is not None and len(self.loaded) + len(self.failed) < len(self.study.images()):
+        if self._loading():
             # The failed open took the loader's queue; finish the study still on screen.
             self.loader.load_study(self.study, self.current_view(), done=self.loaded.keys() | self.failed.keys())
 
@@ -341,8 +343,14 @@ class MainWindow(QMainWindow):
         if view is not None and view.name == self.view_name:
             self._show_current()
 
+    def _loading(self) -> bool:
+        return self.study is not None and len(self.loaded) + len(self.failed) < len(self.study.images())
+
     def _on_idle(self) -> None:
         self.progress.setVisible(False)
+        if self._ai_off_message is not None:
+            self._say_ai_is_off(self._ai_off_message)
+            self._ai_off_message = None
         if self.study is not None:
             problems = f", {len(self.failed)} could not be shown" if self.failed else ""
             self.statusBar().showMessage(f"{len(self.loaded)} images loaded{problems}", 5000)
@@ -510,6 +518,14 @@ class MainWindow(QMainWindow):
         self._show_findings()
 
     def _on_ai_failed(self, message: str) -> None:
+        if self._loading():
+            # Said once the images are in: the message bar, shown, lays the image panes out and redraws them again,
+            # 5-10 ms of the UI thread that the decodes of an uncompressed study were waiting for.
+            self._ai_off_message = message
+        else:
+            self._say_ai_is_off(message)
+
+    def _say_ai_is_off(self, message: str) -> None:
         self.message_bar.show_error(message)
         self._set_ai_status("AI: off (see the message above the images)")
         self._show_findings()

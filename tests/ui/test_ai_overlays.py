@@ -181,13 +181,19 @@ def test_without_usable_weights_the_viewer_says_so_and_works_on(qtbot, window, s
         (models / SEGMENTER_FILE).write_bytes(b"not a torch file")
         shutil.copy(default_models_dir() / CLASSIFIER_FILE, models / CLASSIFIER_FILE)
     monkeypatch.setenv(MODELS_ENV, str(models))
+    said_while_loading = []
+    # Connected after the window's own slot: whether the window said it at once, and whether the images were all in.
+    window.analyser.failed.connect(lambda _message: said_while_loading.append(
+        (window.message_bar.isVisible(), len(window.loaded) == 8)))
     with qtbot.waitSignal(window.analyser.failed, timeout=ANALYSIS_TIMEOUT_MS) as failure:
         window.open_paths([synthetic_study])
     message = failure.args[0]
     assert "Lesion AI is off" in message and str(models / SEGMENTER_FILE) in message
+    [(said, all_in)] = said_while_loading
+    assert said == all_in  # said once the images are in, never in the middle of their loading
+    qtbot.waitUntil(lambda: len(window.loaded) == 8, timeout=ANALYSIS_TIMEOUT_MS)
     assert message in window.message_bar.messages and window.message_bar.isVisible()
     assert "AI: off" in window.ai_status.text() and window.analyses == {}
-    qtbot.waitUntil(lambda: len(window.loaded) == 8, timeout=ANALYSIS_TIMEOUT_MS)
 
     qtbot.keyClick(window, Qt.Key.Key_2)
     assert window.view_name == "LCC" and window.pair.low_energy.window.image.ref == window.current_view().low_energy
