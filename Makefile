@@ -10,10 +10,14 @@ STAMP := $(VENV)/.installed
 # PACS tests talk to. Installed only when missing, and only where apt-get can run (root).
 SYSTEM_PACKAGES := dicom3tools orthanc orthanc-dicomweb
 
+# No pip cache: torch's CUDA wheels are about 4 GB, and a cached copy beside the 7 GB they install into once ran a
+# CI machine out of disk.
+PIP_INSTALL := $(PY) -m pip install --no-cache-dir
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e ".[test]"
+	$(PIP_INSTALL) --upgrade pip
+	$(PIP_INSTALL) -e ".[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -42,7 +46,7 @@ PACKAGE_STAMP := $(VENV)/.package-installed
 BUNDLE := dist/cemviewer/cemviewer
 
 $(PACKAGE_STAMP): $(STAMP)
-	$(PY) -m pip install -e ".[test,package]"
+	$(PIP_INSTALL) -e ".[test,package]"
 	touch $(PACKAGE_STAMP)
 
 package: $(PACKAGE_STAMP)
