@@ -1,6 +1,7 @@
 """`cemviewer [PATH]`: the viewer window, on PATH or, without one, on the welcome screen (demo study, a folder,
 the recent studies). A PATH that cannot be opened is reported in the window, which stays open for another study.
-`cemviewer --demo` opens the built-in demo study at once (what `make run` does).
+`cemviewer --demo` opens the built-in demo study at once (what `make run` does). SIGTERM, SIGHUP and Ctrl+C close
+the window as its close button does, saving the edits not yet autosaved (cemviewer.ui.termination).
 
 `cemviewer --smoke-test` is the packaged bundle's self-check: it opens the demo study in a window nobody sees,
 waits until every image is decoded and the lesion AI has analysed every view, assesses the first AI lesion with the
@@ -35,6 +36,7 @@ def _application():
 
 def run_viewer(path: str | None, demo: bool = False) -> int:
     from cemviewer.ui.main_window import MainWindow
+    from cemviewer.ui.termination import closing_on_termination
 
     app = _application()
     window = MainWindow()
@@ -44,7 +46,8 @@ def run_viewer(path: str | None, demo: bool = False) -> int:
         window.open_demo()
     elif path is not None:
         window.open_paths([Path(path)])
-    return app.exec()
+    with closing_on_termination():
+        return app.exec()
 
 
 def run_smoke_test() -> int:

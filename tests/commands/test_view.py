@@ -1,23 +1,56 @@
-"""`cemviewer --smoke-test`, the check the packaged bundle runs, from the installed package: a fresh user's demo
-study opened offscreen, analysed by the real models and assessed with radiomics; exit status 0."""
+"""`cemviewer` as a user starts it, from the installed package: `--smoke-test`, the check the packaged bundle runs
+(a fresh user's demo study opened offscreen, analysed by the real models and assessed with radiomics; exit status
+0), and a viewer on a study ended by SIGTERM, as a logout or shutdown ends it: it closes as from its close button,
+with exit status 0 and nothing left behind for Python's resource tracker."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 SMOKE_TIMEOUT_S = 900
+PROCESS_TIMEOUT_S = 600  # a hang guard for the viewer process, not a performance figure
+CLI = [sys.executable, "-c", "from cemviewer.cli import main; raise SystemExit(main())"]
 
 
-def test_smoke_test_opens_the_demo_study_analyses_it_and_exits_0(tmp_path):
+def _fresh_user(tmp_path: Path) -> dict[str, str]:
+    """An environment with the user's folders in tmp_path and none of cemviewer's overrides."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("CEMVIEWER_")}
     env.update(QT_QPA_PLATFORM="offscreen", XDG_CACHE_HOME=str(tmp_path / "cache"),
                XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"))
-    result = subprocess.run([sys.executable, "-c", "from cemviewer.cli import main; raise SystemExit(main())",
-                             "--smoke-test"], env=env, cwd=tmp_path, capture_output=True, text=True,
-                            timeout=SMOKE_TIMEOUT_S)
+    return env
+
+
+def test_smoke_test_opens_the_demo_study_analyses_it_and_exits_0(tmp_path):
+    result = subprocess.run([*CLI, "--smoke-test"], check=False, env=_fresh_user(tmp_path), cwd=tmp_path,
+                            capture_output=True, text=True, timeout=SMOKE_TIMEOUT_S)
     assert result.returncode == 0, result.stderr[-4000:]
     assert "smoke test passed: 8 images, 4 views analysed" in result.stdout
     assert "radiomics features" in result.stdout
     assert not (tmp_path / "data").exists()  # the autosave wrote into the check's own scratch folder
+
+
+def _has_analysed_a_view(tmp_path: Path, study: Path) -> bool:
+    """The study is in File ▸ Recent (its scan succeeded) and the lesion AI has cached a view's findings."""
+    recent = any(str(study) in path.read_text() for path in (tmp_path / "config").rglob("*.conf"))
+    return recent and any((tmp_path / "cache").rglob("*.npz"))
+
+
+def test_sigterm_closes_the_viewer_as_its_close_button_does(tmp_path, synthetic_study):
+    viewer = subprocess.Popen([*CLI, str(synthetic_study)], env=_fresh_user(tmp_path), cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + PROCESS_TIMEOUT_S
+        while not _has_analysed_a_view(tmp_path, synthetic_study):
+            assert viewer.poll() is None and time.monotonic() < deadline, viewer.stderr.read()[-4000:]
+            time.sleep(0.2)
+        viewer.send_signal(signal.SIGTERM)
+        _, stderr = viewer.communicate(timeout=PROCESS_TIMEOUT_S)
+    finally:
+        viewer.kill()
+    assert viewer.returncode == 0, stderr[-4000:]
+    assert "leaked" not in stderr and "Traceback" not in stderr, stderr[-4000:]

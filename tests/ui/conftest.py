@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
+from cemviewer.ai.pipeline import MODELS_ENV
 from cemviewer.ui.main_window import MainWindow
 
 LOAD_TIMEOUT_MS = 60_000
@@ -18,6 +19,15 @@ def findings_cache_folder(tmp_path_factory, monkeypatch) -> Path:
     folder = tmp_path_factory.getbasetemp() / "xdg_cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
     return folder
+
+
+@pytest.fixture
+def no_ai(tmp_path, monkeypatch) -> Path:
+    """The lesion AI off (an empty models folder), so no proposal arrives mid-test."""
+    models = tmp_path / "no_models"
+    models.mkdir()
+    monkeypatch.setenv(MODELS_ENV, str(models))
+    return models
 
 
 @pytest.fixture

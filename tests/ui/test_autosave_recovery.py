@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from cemviewer.ai.pipeline import MODELS_ENV
@@ -26,15 +25,6 @@ from cemviewer.ui.edit_tools import BRUSH
 DRIVER = Path(__file__).with_name("autosave_driver.py")
 PROCESS_TIMEOUT_S = 600  # a hang guard for the child process, not a performance figure
 LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def no_ai(tmp_path, monkeypatch) -> Path:
-    """The lesion AI off (an empty models folder), so no proposal arrives mid-test."""
-    models = tmp_path / "no_models"
-    models.mkdir()
-    monkeypatch.setenv(MODELS_ENV, str(models))
-    return models
 
 
 def _lines(process: subprocess.Popen):
