@@ -35,10 +35,12 @@ def _application():
 
 
 def run_viewer(path: str | None, demo: bool = False) -> int:
+    from cemviewer.services.helper_processes import start_resource_tracker
     from cemviewer.ui.main_window import MainWindow
     from cemviewer.ui.termination import closing_on_termination
 
     app = _application()
+    start_resource_tracker()  # before the window starts its helper processes
     window = MainWindow()
     window.resize(1600, 1000)
     window.showMaximized()

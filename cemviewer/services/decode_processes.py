@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from cemviewer.services.helper_processes import follow_the_viewer
 from cemviewer.study.model import ImageRef, MammoImage
 from cemviewer.study.pixels import load_image
 
@@ -32,16 +33,9 @@ def _prepare_worker() -> None:
     recombined image decodes in about half the time of its low-energy twin). A value the user set is kept. The
     imports spare the first decode their cost."""
     os.environ.setdefault("OPJ_NUM_THREADS", str(os.cpu_count() or 1))
-    threading.Thread(target=_exit_with, args=(multiprocessing.parent_process(),), daemon=True).start()
+    follow_the_viewer()
     from PIL import Jpeg2KImagePlugin  # noqa: F401
     from pydicom.pixels.decoders import pillow  # noqa: F401
-
-
-def _exit_with(parent) -> None:
-    """A worker outlives a viewer that was killed or crashed (it holds its own end of the task queue, so it never
-    sees the queue close): it leaves when the viewer's process ends."""
-    parent.join()
-    os._exit(0)
 
 
 def start(workers: int) -> None:

@@ -41,6 +41,7 @@ from cemviewer.ai.findings import ViewFindings
 from cemviewer.ai.model_files import DEVICE_ENV
 from cemviewer.imaging.lesion_marks import LesionMarks, ViewMarks, outline_contours, reduced_heat
 from cemviewer.services.findings_cache import FindingsCache, findings_key, model_fingerprint
+from cemviewer.services.helper_processes import follow_the_viewer
 from cemviewer.services.shared_pixels import SharedPixels, give_back, share, unshared
 
 if TYPE_CHECKING:
@@ -126,14 +127,7 @@ def _prepare(cancelled) -> None:
     _cancelled = cancelled
     if hasattr(os, "nice"):
         os.nice(NICENESS)
-    threading.Thread(target=_exit_with, args=(multiprocessing.parent_process(),), daemon=True).start()
-
-
-def _exit_with(parent) -> None:
-    """The process outlives a viewer that was killed or crashed (it holds its own end of the job queue, so it never
-    sees the queue close): it leaves when the viewer's process ends."""
-    parent.join()
-    os._exit(0)
+    follow_the_viewer()
 
 
 def _models(folder: Path, device: str | None) -> _LoadedModels:

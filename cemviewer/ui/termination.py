@@ -18,20 +18,21 @@ from contextlib import contextmanager
 from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
-SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+from cemviewer.services.helper_processes import TERMINATION_SIGNALS
 
 
 @contextmanager
 def closing_on_termination() -> Iterator[None]:
     """While inside, SIGTERM, SIGHUP and SIGINT close every window (a dialog open over the main window too, so its
-    loop ends), from the event loop; the main window's close saves the edits and stops the helpers."""
+    loop ends), from the event loop; the main window's close saves the edits and stops the helper processes, which
+    leave the signals to it (cemviewer.services.helper_processes)."""
     receiver, sender = socket.socketpair()
     with receiver, sender:
         for end in (receiver, sender):
             end.setblocking(False)
         previous_fd = signal.set_wakeup_fd(sender.fileno(), warn_on_full_buffer=False)
         # A Python handler that does nothing: the default one would end the process or raise KeyboardInterrupt.
-        previous = {number: signal.signal(number, lambda _number, _frame: None) for number in SIGNALS}
+        previous = {number: signal.signal(number, lambda _number, _frame: None) for number in TERMINATION_SIGNALS}
         notifier = QSocketNotifier(receiver.fileno(), QSocketNotifier.Type.Read)
         notifier.activated.connect(lambda: _close_windows_if_terminated(receiver))
         try:
@@ -48,5 +49,5 @@ def _close_windows_if_terminated(receiver: socket.socket) -> None:
         numbers = receiver.recv(64)  # the wakeup fd carries each caught signal's number as one byte
     except BlockingIOError:
         return
-    if any(number in SIGNALS for number in numbers):
+    if any(number in TERMINATION_SIGNALS for number in numbers):
         QApplication.closeAllWindows()

@@ -1,16 +1,20 @@
 """`cemviewer` as a user starts it, from the installed package: `--smoke-test`, the check the packaged bundle runs
 (a fresh user's demo study opened offscreen, analysed by the real models and assessed with radiomics; exit status
-0), and a viewer on a study ended by SIGTERM, as a logout or shutdown ends it: it closes as from its close button,
-with exit status 0 and nothing left behind for Python's resource tracker."""
+0), and a viewer on a study ended by SIGTERM, SIGHUP or SIGINT to its process group, as a logout, a shutdown or
+Ctrl+C in its terminal ends it: it closes as from its close button, with exit status 0, no traceback from it or
+its helper processes, and nothing left behind for Python's resource tracker."""
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
+
+from cemviewer.services.helper_processes import TERMINATION_SIGNALS
 
 SMOKE_TIMEOUT_S = 900
 PROCESS_TIMEOUT_S = 600  # a hang guard for the viewer process, not a performance figure
@@ -40,17 +44,19 @@ def _has_analysed_a_view(tmp_path: Path, study: Path) -> bool:
     return recent and any((tmp_path / "cache").rglob("*.npz"))
 
 
-def test_sigterm_closes_the_viewer_as_its_close_button_does(tmp_path, synthetic_study):
+@pytest.mark.parametrize("number", TERMINATION_SIGNALS, ids=lambda number: number.name)
+def test_a_termination_signal_to_its_process_group_closes_the_viewer_cleanly(tmp_path, synthetic_study, number):
     viewer = subprocess.Popen([*CLI, str(synthetic_study)], env=_fresh_user(tmp_path), cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + PROCESS_TIMEOUT_S
         while not _has_analysed_a_view(tmp_path, synthetic_study):
             assert viewer.poll() is None and time.monotonic() < deadline, viewer.stderr.read()[-4000:]
             time.sleep(0.2)
-        viewer.send_signal(signal.SIGTERM)
+        os.killpg(viewer.pid, number)  # as a logout or Ctrl+C does: the viewer and its helper processes at once
         _, stderr = viewer.communicate(timeout=PROCESS_TIMEOUT_S)
     finally:
         viewer.kill()
     assert viewer.returncode == 0, stderr[-4000:]
-    assert "leaked" not in stderr and "Traceback" not in stderr, stderr[-4000:]
+    for trouble in ("Traceback", "leaked", "died unexpectedly"):  # the last two: Python's resource tracker
+        assert trouble not in stderr, stderr[-4000:]

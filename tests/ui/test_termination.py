@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QDialog
 
+from cemviewer.services.helper_processes import TERMINATION_SIGNALS
 from cemviewer.sessions.store import SessionStore
 from cemviewer.ui.edit_tools import BRUSH
 from cemviewer.ui.termination import closing_on_termination
@@ -28,7 +29,7 @@ def _brush_stroke(qtbot, window) -> None:
     qtbot.mouseRelease(viewport, LEFT, Qt.KeyboardModifier.NoModifier, end)
 
 
-@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+@pytest.mark.parametrize("number", TERMINATION_SIGNALS, ids=lambda number: number.name)
 def test_a_termination_signal_closes_the_window_and_saves_the_edit_not_yet_autosaved(
         qtbot, window, open_study, synthetic_study, session_store, no_ai, number):
     open_study(window, synthetic_study)
